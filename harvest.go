@@ -1,0 +1,79 @@
+// Package harvest holds the types that the parts of the harvester pass between
+// them: records parsed from listing pages, the pages themselves, and the few
+// errors that callers must tell apart. It imports none of its subpackages:
+// crawler fetches, parser extracts, store keeps and export writes, and each of
+// them speaks in these types.
+package harvest
+
+import (
+	"errors"
+	"time"
+)
+
+// Version is the harvester's version, sent in the default User-Agent.
+const Version = "0.1.0"
+
+// DefaultStartURL is the listing a crawl starts from when none is given.
+const DefaultStartURL = "https://digitalarchive.wilsoncenter.org/search"
+
+// Record is one document as a listing page shows it.
+//
+// URL is the canonical document URL and the record's key: two records with
+// the same title are distinct documents unless their URLs are equal.
+type Record struct {
+	URL        string    // canonical absolute document URL (see CanonicalURL)
+	Title      string    // plain text, white space collapsed, otherwise verbatim
+	Date       string    // DateText normalised to ISO 8601 / EDTF; "" when unreadable
+	DateText   string    // the date exactly as the listing shows it
+	Summary    string    // plain text, white space collapsed
+	ListingURL string    // the listing page where the record was last seen
+	FirstSeen  time.Time // UTC; set by the store
+	LastSeen   time.Time // UTC; set by the store
+}
+
+// Fields names the columns of every export, in order.
+var Fields = []string{"url", "title", "date", "date_text", "summary", "listing_url", "first_seen", "last_seen"}
+
+// Values returns the record's fields in the order of Fields, times in RFC 3339 UTC.
+func (r Record) Values() []string {
+	return []string{r.URL, r.Title, r.Date, r.DateText, r.Summary, r.ListingURL, FormatTime(r.FirstSeen), FormatTime(r.LastSeen)}
+}
+
+// FormatTime formats t as RFC 3339 in UTC with second precision, or "" for the zero time.
+func FormatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// Window is the "X - Y of T" line of a listing page. A zero Total means the page
+// did not say.
+type Window struct {
+	First, Last, Total int
+}
+
+// ListingPage is what the parser extracts from one listing page.
+type ListingPage struct {
+	URL      string   // the page's own URL
+	Records  []Record // in page order
+	Window   Window   // the results line, when the page has one
+	Next     string   // absolute URL of the next page; "" on the last page
+	Strategy string   // "profile" or "auto": how the records were found
+	Warnings []string // problems that did not stop the parse (each names the page)
+}
+
+// Errors that callers tell apart.
+var (
+	// ErrChallenge means the site answered with a bot challenge or interstitial
+	// page instead of content: it is refusing automated access.
+	ErrChallenge = errors.New("site is refusing automated access (bot challenge page)")
+	// ErrNoRecords means a page with content yielded no records.
+	ErrNoRecords = errors.New("no records found on a page that has content")
+	// ErrLocked means another harvest process holds the database.
+	ErrLocked = errors.New("database is locked by another harvest process")
+	// ErrUnreachable means the start host could not be reached at all.
+	ErrUnreachable = errors.New("start host unreachable")
+	// ErrPartial means the run finished but some pages failed for good.
+	ErrPartial = errors.New("harvest incomplete")
+)

@@ -1,0 +1,214 @@
+package parser
+
+import (
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/andybalholm/cascadia"
+	"golang.org/x/net/html"
+
+	"github.com/harvest-archive/harvest"
+)
+
+// byShape is the auto strategy. It knows no class names. It groups the
+// page's content links by their place in the tree (the chain of tags and
+// classes above them): the links of a result list stand in parallel places.
+// For each group it takes each link's block — the largest element around it
+// that holds no other link of the group — and reads a date-like line and a
+// summary from the block, or, when the block is the title alone, from its
+// siblings. The group whose blocks have the most dates and summaries wins.
+//
+// Without a date in any block, a group counts only on a page that has a
+// results line: links with a sentence beside them are otherwise too common.
+func byShape(body *html.Node, base *url.URL, p Profile, hasWindow bool) []harvest.Record {
+	groups := map[string][]*html.Node{}
+	var order []string
+	for _, a := range cascadia.QueryAll(body, linkSel) {
+		if outside(a, body) || !isDocLink(a, base, p) || looksLikeDate(nodeText(a, nil)) {
+			continue
+		}
+		k := pathKey(a, body)
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], a)
+	}
+	var best []harvest.Record
+	bestScore, bestMulti := 0.0, false
+	for _, k := range order {
+		links := groups[k]
+		recs := groupRecords(links, body, base)
+		score, dated := 0.0, false
+		titles := map[string]bool{}
+		for _, r := range recs {
+			titles[r.Title] = true
+			if r.DateText != "" {
+				score += 2
+				dated = true
+			}
+			if r.Summary != "" {
+				score++
+			}
+		}
+		if len(recs) == 0 || score == 0 || (!dated && !hasWindow) {
+			continue
+		}
+		// A group whose links all say the same ("Read more") is not the titles.
+		if len(recs) > 1 && len(titles) == 1 {
+			score /= float64(len(recs))
+		}
+		multi := len(recs) > 1
+		// Blocks of a one-link group climb far; trust them only when no group
+		// of several links has anything.
+		if (multi && !bestMulti) || (multi == bestMulti && score > bestScore) {
+			best, bestScore, bestMulti = recs, score, multi
+		}
+	}
+	return best
+}
+
+// outside reports whether a link sits in navigation, header, footer or a form.
+func outside(a, body *html.Node) bool {
+	for n := a.Parent; n != nil && n != body; n = n.Parent {
+		if outsideSel.Match(n) {
+			return true
+		}
+	}
+	return false
+}
+
+// pathKey is the chain of tag names and stable class names from body to n.
+func pathKey(n, body *html.Node) string {
+	var parts []string
+	for c := n; c != nil && c != body; c = c.Parent {
+		if c.Type != html.ElementNode {
+			continue
+		}
+		part := c.Data
+		if cls, ok := hasClassOrAttr(c, "class"); ok {
+			var keep []string
+			for _, f := range strings.Fields(cls) {
+				if !unstableClass(f) {
+					keep = append(keep, f)
+				}
+			}
+			sort.Strings(keep)
+			if len(keep) > 0 {
+				part += "." + strings.Join(keep, ".")
+			}
+		}
+		parts = append(parts, part)
+	}
+	return strings.Join(parts, "<")
+}
+
+// unstableClass tells classes that differ between parallel items (row
+// numbers, zebra striping, first/last, state).
+func unstableClass(c string) bool {
+	if strings.ContainsAny(c, "0123456789") {
+		return true
+	}
+	c = strings.ToLower(c)
+	for _, suffix := range []string{"odd", "even", "first", "last", "active", "selected", "current"} {
+		if strings.HasSuffix(c, suffix) {
+			return true
+		}
+	}
+	return c == "contextual-region"
+}
+
+// groupRecords reads one record per link of a group.
+func groupRecords(links []*html.Node, body *html.Node, base *url.URL) []harvest.Record {
+	under := map[*html.Node]int{} // how many of the group's links each element holds
+	for _, a := range links {
+		for c := a; c != nil; c = c.Parent {
+			under[c]++
+		}
+	}
+	blocks := make([]*html.Node, len(links))
+	for i, a := range links {
+		b := a
+		for b.Parent != nil && b.Parent != body && under[b.Parent] == 1 && !(len(links) == 1 && holdsPageParts(b.Parent)) {
+			b = b.Parent
+		}
+		blocks[i] = b
+	}
+	// In a flat list (date, title, summary as siblings) a block is the title
+	// alone; is the date then before the title, or after it?
+	dateBefore := len(blocks) > 0 && firstDate(siblingSegs(blocks[0], under, false), true) != ""
+
+	var recs []harvest.Record
+	for i, a := range links {
+		href, _ := hasClassOrAttr(a, "href")
+		u, err := harvest.CanonicalURL(base, href)
+		if err != nil {
+			continue
+		}
+		rec := harvest.Record{URL: u, Title: nodeText(a, nil)}
+		segs := segments(blocks[i], map[*html.Node]bool{a: true})
+		if len(segs) > 0 {
+			rec.DateText, rec.Summary = shapeFields(segs)
+		} else {
+			next := siblingSegs(blocks[i], under, true)
+			var rest []segment
+			for _, s := range next {
+				if !looksLikeDate(stripLabel(s.text)) {
+					rest = append(rest, s)
+				}
+			}
+			if dateBefore {
+				rec.DateText = firstDate(siblingSegs(blocks[i], under, false), true)
+			} else {
+				rec.DateText = firstDate(next, false)
+			}
+			_, rec.Summary = shapeFields(rest)
+		}
+		rec.Date = NormalizeDate(rec.DateText)
+		recs = append(recs, rec)
+	}
+	return recs
+}
+
+// siblingSegs returns the text segments of the siblings after (forward) or
+// before the block, up to the next sibling that holds a link of the group.
+func siblingSegs(b *html.Node, under map[*html.Node]int, forward bool) []segment {
+	var out []segment
+	step := func(n *html.Node) *html.Node {
+		if forward {
+			return n.NextSibling
+		}
+		return n.PrevSibling
+	}
+	for s := step(b); s != nil && under[s] == 0; s = step(s) {
+		segs := segments(s, nil)
+		if forward {
+			out = append(out, segs...)
+		} else {
+			out = append(segs, out...)
+		}
+	}
+	return out
+}
+
+// firstDate returns the first (or, with last, the last) date-like segment.
+func firstDate(segs []segment, last bool) string {
+	found := ""
+	for _, s := range segs {
+		if t := stripLabel(s.text); looksLikeDate(t) {
+			if !last {
+				return t
+			}
+			found = t
+		}
+	}
+	return found
+}
+
+var pagePartsSel = mustGroup("nav, form, h1, header, footer, .pager, .pagination")
+
+// holdsPageParts tells an element that is more than one record: it holds the
+// page's heading, navigation or forms.
+func holdsPageParts(n *html.Node) bool {
+	return cascadia.Query(n, pagePartsSel) != nil
+}

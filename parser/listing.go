@@ -1,0 +1,377 @@
+// Package parser turns the HTML of archive pages into records. It knows
+// nothing of HTTP or SQL: it takes bytes and a page URL and returns the types
+// of package harvest.
+//
+// A listing page is read with a Profile's selectors when they find records,
+// and otherwise by the auto strategy, which finds the repeated blocks of a
+// link to a document, a date-like line and a paragraph by their shape.
+package parser
+
+import (
+	"bytes"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/andybalholm/cascadia"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+
+	"github.com/harvest-archive/harvest"
+)
+
+// ParseListing extracts the records, the results window and the next-page link
+// of one listing page. body must be UTF-8 (see DecodeHTML).
+//
+// It returns the page together with an error wrapping harvest.ErrChallenge when
+// the page is a bot challenge, or harvest.ErrNoRecords when a page that does not
+// say it is empty yields no record; the page's Next and Window are filled even
+// then, so a crawl can go on.
+func ParseListing(body []byte, pageURL string, p Profile) (harvest.ListingPage, error) {
+	page := harvest.ListingPage{URL: pageURL}
+	base, err := url.Parse(pageURL)
+	if err != nil {
+		return page, fmt.Errorf("listing %s: %w", pageURL, err)
+	}
+	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(body))
+	if err != nil {
+		return page, fmt.Errorf("listing %s: parse html: %w", pageURL, err)
+	}
+	root := doc.Get(0)
+	bodyNode := cascadia.Query(root, bodySel)
+	if bodyNode == nil {
+		bodyNode = root
+	}
+	text := nodeText(bodyNode, nil)
+	page.Window = parseWindow(text)
+	page.Next = findNext(root, base, p)
+
+	if len(p.sels.records) > 0 {
+		recs, warns := byProfile(root, base, p)
+		page.Warnings = append(page.Warnings, warns...)
+		if len(recs) > 0 {
+			page.Records, page.Strategy = recs, "profile"
+		} else if text != "" {
+			page.Warnings = append(page.Warnings, fmt.Sprintf("%s: profile %q found no records; falling back to auto", pageURL, p.Name))
+		}
+	}
+	if len(page.Records) == 0 {
+		page.Records, page.Strategy = byShape(bodyNode, base, p, page.Window.Total > 0), "auto"
+	}
+	for i := range page.Records {
+		page.Records[i].ListingURL = pageURL
+	}
+	page.Records = dedupe(page.Records, &page.Warnings, pageURL)
+	if len(page.Records) > 0 {
+		return page, nil
+	}
+	if IsChallenge(body) {
+		return page, fmt.Errorf("%s: %w", pageURL, harvest.ErrChallenge)
+	}
+	if saysEmpty(page.Window, text) {
+		return page, nil
+	}
+	return page, fmt.Errorf("%s: %w", pageURL, harvest.ErrNoRecords)
+}
+
+var (
+	bodySel    = cascadia.MustCompile("body")
+	linkSel    = mustGroup("a[href]")
+	outsideSel = cascadia.MustCompile(`nav, header, footer, form, aside, [role=navigation], [role=banner], [role=contentinfo], .pager, .pagination, .breadcrumb, .facets, .menu`)
+	nextSel    = cascadia.MustCompile(`link[rel~=next][href], a[rel~=next][href], li.pager__item--next a[href], li.pager-next a[href], li.next a[href], a.next[href], .pagination .next a[href], a[aria-label="Next page"][href], a[title="Go to next page"][href]`)
+	windowRe   = regexp.MustCompile(`(?i)(\d[\d,.]*)\s*(?:-|–|—|to)\s*(\d[\d,.]*)\s+of\s+(?:about\s+|approximately\s+)?(\d[\d,.]*)`)
+	emptyRe    = regexp.MustCompile(`(?i)\b(no results|no documents found|no records found|nothing found|no matches|0 results|your search yielded no results)\b`)
+)
+
+// parseWindow reads the "X - Y of T" results line.
+func parseWindow(text string) harvest.Window {
+	m := windowRe.FindStringSubmatch(text)
+	if m == nil {
+		return harvest.Window{}
+	}
+	num := func(s string) int {
+		n, _ := strconv.Atoi(strings.NewReplacer(",", "", ".", "").Replace(s))
+		return n
+	}
+	w := harvest.Window{First: num(m[1]), Last: num(m[2]), Total: num(m[3])}
+	if w.First > w.Last || w.Last > w.Total {
+		return harvest.Window{}
+	}
+	return w
+}
+
+func saysEmpty(w harvest.Window, text string) bool {
+	return w == (harvest.Window{}) && emptyRe.MatchString(text)
+}
+
+// findNext returns the absolute URL of the pager's next page, with any query
+// parameter of the current page that the link lost put back, or "".
+func findNext(root *html.Node, base *url.URL, p Profile) string {
+	var cands []*html.Node
+	if len(p.sels.next) > 0 {
+		cands = append(cands, cascadia.QueryAll(root, p.sels.next)...)
+	}
+	cands = append(cands, cascadia.QueryAll(root, nextSel)...)
+	for _, a := range cascadia.QueryAll(root, linkSel) {
+		switch strings.ToLower(nodeText(a, nil)) {
+		case "next", "next ›", "next »", "next >", "next page", "›", "next→", "next →":
+			cands = append(cands, a)
+		}
+	}
+	for _, n := range cands {
+		href, _ := hasClassOrAttr(n, "href")
+		if href == "" || strings.HasPrefix(href, "#") || strings.HasPrefix(strings.ToLower(href), "javascript:") {
+			continue
+		}
+		next, err := harvest.CanonicalURL(base, href)
+		if err != nil {
+			continue
+		}
+		u, _ := url.Parse(next)
+		q, bq := u.Query(), base.Query()
+		added := false
+		for k, v := range bq {
+			if _, ok := q[k]; !ok && k != p.PageParam {
+				q[k] = v
+				added = true
+			}
+		}
+		if added {
+			u.RawQuery = q.Encode()
+			next = u.String()
+		}
+		if cur, _ := harvest.CanonicalURL(nil, base.String()); next == cur {
+			continue
+		}
+		return next
+	}
+	return ""
+}
+
+// byProfile finds records with the profile's selectors.
+func byProfile(root *html.Node, base *url.URL, p Profile) ([]harvest.Record, []string) {
+	for _, sel := range p.sels.records {
+		blocks := cascadia.QueryAll(root, sel)
+		if len(blocks) == 0 {
+			continue
+		}
+		isBlock := make(map[*html.Node]bool, len(blocks))
+		for _, b := range blocks {
+			isBlock[b] = true
+		}
+		var recs []harvest.Record
+		var warns []string
+		for i, b := range blocks {
+			// A block left open swallows the blocks after it: leave them out of it.
+			skip := map[*html.Node]bool{}
+			for _, other := range blocks {
+				if other != b && contains(b, other) {
+					skip[other] = true
+				}
+			}
+			link := titleLink(b, skip, base, p)
+			if link == nil {
+				warns = append(warns, fmt.Sprintf("%s: record block %d (%q) has no link to a document; skipped", base, i+1, snippet(nodeText(b, skip))))
+				continue
+			}
+			rec, ok := extract(b, link, skip, base, p)
+			if !ok {
+				warns = append(warns, fmt.Sprintf("%s: record block %d has an unusable link; skipped", base, i+1))
+				continue
+			}
+			recs = append(recs, rec)
+		}
+		return recs, warns
+	}
+	return nil, nil
+}
+
+// titleLink finds a block's link to its document: by the profile's title
+// selector, else any document link. A link whose text is only a date is taken
+// last: it is most often a copy of an earlier link that the HTML parser made
+// to repair an <a> left open.
+func titleLink(b *html.Node, skip map[*html.Node]bool, base *url.URL, p Profile) *html.Node {
+	for _, sel := range []cascadia.SelectorGroup{p.sels.title, linkSel} {
+		var dated *html.Node
+		link := firstIn(b, sel, skip, func(n *html.Node) bool {
+			if !isDocLink(n, base, p) {
+				return false
+			}
+			if looksLikeDate(nodeText(n, nil)) {
+				if dated == nil {
+					dated = n
+				}
+				return false
+			}
+			return true
+		})
+		if link != nil {
+			return link
+		}
+		if dated != nil {
+			return dated
+		}
+	}
+	return nil
+}
+
+// extract reads one record from its block, given the block's title link.
+func extract(block, link *html.Node, skip map[*html.Node]bool, base *url.URL, p Profile) (harvest.Record, bool) {
+	href, _ := hasClassOrAttr(link, "href")
+	u, err := harvest.CanonicalURL(base, href)
+	if err != nil {
+		return harvest.Record{}, false
+	}
+	// A link that wraps blocks (a card, or an <a> left open) is titled by its
+	// first line; its other lines may hold the date and summary.
+	linkSegs := segments(link, skip)
+	if len(linkSegs) == 0 {
+		return harvest.Record{}, false
+	}
+	rec := harvest.Record{URL: u, Title: linkSegs[0].text}
+	inner := map[*html.Node]bool{link: true}
+	for n := range skip {
+		inner[n] = true
+	}
+	if d := firstIn(block, p.sels.date, skip, nil); d != nil {
+		rec.DateText = stripLabel(nodeText(d, inner))
+		inner[d] = true
+	}
+	if s := firstIn(block, p.sels.summry, skip, nil); s != nil {
+		delete(inner, link)
+		rec.Summary = nodeText(s, inner)
+		inner[s], inner[link] = true, true
+	}
+	if rec.DateText == "" || (rec.Summary == "" && p.sels.summry == nil) {
+		date, summary := shapeFields(append(linkSegs[1:], segments(block, inner)...))
+		if rec.DateText == "" {
+			rec.DateText = date
+		}
+		if rec.Summary == "" && p.sels.summry == nil {
+			rec.Summary = summary
+		}
+	}
+	rec.Date = NormalizeDate(rec.DateText)
+	return rec, true
+}
+
+// shapeFields picks the date (the first date-like line) and the summary (the
+// paragraphs, or else the longest line of several words) from a block's text.
+func shapeFields(segs []segment) (date, summary string) {
+	var paras []string
+	longest := ""
+	for _, s := range segs {
+		if date == "" && looksLikeDate(stripLabel(s.text)) {
+			date = stripLabel(s.text)
+			continue
+		}
+		if s.node != nil && s.node.DataAtom == atom.P {
+			paras = append(paras, s.text)
+		}
+		if len(strings.Fields(s.text)) >= 3 && len(s.text) > len(longest) {
+			longest = s.text
+		}
+	}
+	if len(paras) > 0 {
+		return date, strings.Join(paras, " ")
+	}
+	return date, longest
+}
+
+// stripLabel drops a leading "Date:"-like label.
+func stripLabel(s string) string {
+	i := strings.IndexByte(s, ':')
+	if i <= 0 || i > 20 || strings.ContainsAny(s[:i], "0123456789") {
+		return s
+	}
+	return strings.TrimSpace(s[i+1:])
+}
+
+// isDocLink reports whether a link can be a record's title link: it has text,
+// points at a page, and matches the profile's document path when it has one.
+func isDocLink(a *html.Node, base *url.URL, p Profile) bool {
+	href, _ := hasClassOrAttr(a, "href")
+	href = strings.TrimSpace(href)
+	low := strings.ToLower(href)
+	if href == "" || strings.HasPrefix(href, "#") || strings.HasPrefix(low, "javascript:") || strings.HasPrefix(low, "mailto:") || strings.HasPrefix(low, "tel:") {
+		return false
+	}
+	if nodeText(a, nil) == "" {
+		return false
+	}
+	u, err := base.Parse(href)
+	if err != nil {
+		return false
+	}
+	if p.docPath != nil {
+		return p.docPath.MatchString(u.Path)
+	}
+	// A link to the listing itself (pager, facet, sort) is not a record.
+	return !(strings.EqualFold(u.Host, base.Host) && u.Path == base.Path)
+}
+
+// firstIn returns the first node under block matched by sel that is not inside
+// a skipped subtree and passes ok (when given).
+func firstIn(block *html.Node, sel cascadia.SelectorGroup, skip map[*html.Node]bool, ok func(*html.Node) bool) *html.Node {
+	if len(sel) == 0 {
+		return nil
+	}
+	for _, n := range cascadia.QueryAll(block, sel) {
+		if insideAny(n, block, skip) || (ok != nil && !ok(n)) {
+			continue
+		}
+		return n
+	}
+	return nil
+}
+
+// insideAny reports whether n lies in one of the skipped subtrees below top.
+func insideAny(n, top *html.Node, skip map[*html.Node]bool) bool {
+	for c := n; c != nil && c != top; c = c.Parent {
+		if skip[c] {
+			return true
+		}
+	}
+	return false
+}
+
+func contains(a, b *html.Node) bool {
+	for c := b.Parent; c != nil; c = c.Parent {
+		if c == a {
+			return true
+		}
+	}
+	return false
+}
+
+func dedupe(recs []harvest.Record, warns *[]string, pageURL string) []harvest.Record {
+	seen := make(map[string]bool, len(recs))
+	out := recs[:0]
+	for _, r := range recs {
+		if seen[r.URL] {
+			*warns = append(*warns, fmt.Sprintf("%s: document %s listed twice on the page; kept the first", pageURL, r.URL))
+			continue
+		}
+		seen[r.URL] = true
+		out = append(out, r)
+	}
+	return out
+}
+
+func mustGroup(s string) cascadia.SelectorGroup {
+	g, err := cascadia.ParseGroup(s)
+	if err != nil {
+		panic(err) // only for the package's own constant selectors
+	}
+	return g
+}
+
+func snippet(s string) string {
+	if r := []rune(s); len(r) > 60 {
+		return string(r[:60]) + "…"
+	}
+	return s
+}

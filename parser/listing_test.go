@@ -1,0 +1,147 @@
+package parser
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/harvest-archive/harvest"
+	"github.com/harvest-archive/harvest/fixtures"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+func mustProfile(t testing.TB, name string) Profile {
+	t.Helper()
+	p, err := Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func readPage(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := fixtures.Pages.ReadFile("site/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// The saved Wilson Center page "81 - 90 of 286" parses, with the wilson profile
+// and with auto, to exactly the ten documents it shows.
+func TestParseListingWilsonPage(t *testing.T) {
+	const pageURL = "https://digitalarchive.wilsoncenter.org/search?page=8"
+	var want []harvest.Record
+	for _, d := range fixtures.WilsonResults81() {
+		want = append(want, harvest.Record{
+			URL:        "https://digitalarchive.wilsoncenter.org" + d.Path(),
+			Title:      d.Title,
+			Date:       d.Date,
+			DateText:   d.DateText,
+			Summary:    d.Summary,
+			ListingURL: pageURL,
+		})
+	}
+	for _, tt := range []struct{ profile, strategy string }{{"wilson", "profile"}, {"auto", "auto"}} {
+		t.Run(tt.profile, func(t *testing.T) {
+			page, err := ParseListing(readPage(t, "wilson-search-page-8.html"), pageURL, mustProfile(t, tt.profile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, page.Records); diff != "" {
+				t.Errorf("records (-want +got):\n%s", diff)
+			}
+			if page.Window != (harvest.Window{First: 81, Last: 90, Total: 286}) {
+				t.Errorf("window = %+v, want 81 - 90 of 286", page.Window)
+			}
+			if want := "https://digitalarchive.wilsoncenter.org/search?page=9"; page.Next != want {
+				t.Errorf("next = %q, want %q", page.Next, want)
+			}
+			if page.Strategy != tt.strategy {
+				t.Errorf("strategy = %q, want %q", page.Strategy, tt.strategy)
+			}
+			if len(page.Warnings) != 0 {
+				t.Errorf("warnings: %q", page.Warnings)
+			}
+		})
+	}
+}
+
+// Every hand-written page parses to its golden records with each profile.
+// Run with -update to rewrite testdata/listing/*.json, then read the diff.
+func TestParseListingGolden(t *testing.T) {
+	tests := []struct {
+		page, url string
+		profiles  []string
+	}{
+		{"wilson-search-page-8.html", "https://digitalarchive.wilsoncenter.org/search?page=8", []string{"wilson", "auto", "drupal"}},
+		{"drupal-views.html", "https://papers.example.org/documents?page=2", []string{"drupal", "auto"}},
+		{"flat-list.html", "https://letters.example.org/items/browse", []string{"auto", "drupal"}},
+		{"broken-markup.html", "https://digitalarchive.wilsoncenter.org/search", []string{"wilson", "auto"}},
+	}
+	for _, tt := range tests {
+		for _, prof := range tt.profiles {
+			name := strings.TrimSuffix(tt.page, ".html") + "." + prof
+			t.Run(name, func(t *testing.T) {
+				page, err := ParseListing(readPage(t, tt.page), tt.url, mustProfile(t, prof))
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, _ := json.MarshalIndent(page, "", "  ")
+				golden := filepath.Join("testdata", "listing", name+".json")
+				if *update {
+					if err := os.WriteFile(golden, append(got, '\n'), 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+				want, err := os.ReadFile(golden)
+				if err != nil {
+					t.Fatalf("%v (run with -update)", err)
+				}
+				var wantPage harvest.ListingPage
+				if err := json.Unmarshal(want, &wantPage); err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(wantPage, page); diff != "" {
+					t.Errorf("page (-want +got):\n%s", diff)
+				}
+			})
+		}
+	}
+}
+
+func TestParseListingNoRecords(t *testing.T) {
+	tests := []struct {
+		page    string
+		wantErr error
+	}{
+		{"empty-results.html", nil},
+		{"maintenance.html", harvest.ErrNoRecords},
+		{"challenge.html", harvest.ErrChallenge},
+	}
+	for _, tt := range tests {
+		for _, prof := range []string{"wilson", "auto"} {
+			t.Run(tt.page+"/"+prof, func(t *testing.T) {
+				const u = "https://digitalarchive.wilsoncenter.org/search?page=3"
+				page, err := ParseListing(readPage(t, tt.page), u, mustProfile(t, prof))
+				if !errors.Is(err, tt.wantErr) {
+					t.Fatalf("err = %v, want %v", err, tt.wantErr)
+				}
+				if err != nil && !strings.Contains(err.Error(), u) {
+					t.Errorf("error %q does not name the page", err)
+				}
+				if len(page.Records) != 0 {
+					t.Errorf("got %d records, want none", len(page.Records))
+				}
+			})
+		}
+	}
+}
