@@ -77,3 +77,64 @@ var (
 	// ErrPartial means the run finished but some pages failed for good.
 	ErrPartial = errors.New("harvest incomplete")
 )
+
+// Counts tallies what pages did to the stored records.
+type Counts struct {
+	New       int // records not stored before
+	Updated   int // stored records whose title, date or summary changed
+	Unchanged int // stored records seen again as they were
+}
+
+// Add adds o to c.
+func (c *Counts) Add(o Counts) {
+	c.New += o.New
+	c.Updated += o.Updated
+	c.Unchanged += o.Unchanged
+}
+
+// Outcomes of a run.
+const (
+	OutcomeRunning     = "running"
+	OutcomeComplete    = "complete"
+	OutcomePartial     = "partial"
+	OutcomeInterrupted = "interrupted"
+	OutcomeFailed      = "failed"
+)
+
+// RunSummary is what one `harvest crawl` did.
+type RunSummary struct {
+	Pages       int // listing pages fetched and stored
+	Requests    int // HTTP requests sent, retries and robots.txt included
+	FailedPages int // pages that failed for good
+	Counts
+	Records       int    // records found on the pages of this walk so far
+	TotalReported int    // the listing's own total ("of T"); 0 when it gave none
+	Outcome       string // one of the Outcome constants
+	Message       string // why the run ended as it did, when not complete
+}
+
+// Walk is one pass over a listing from its start URL. An interrupted walk is
+// taken up again by the next run of the same start URL, which fetches only the
+// pages it had not stored.
+type Walk struct {
+	ID       int64
+	StartURL string
+	Total    int // the listing's total as last seen; 0 if unknown
+}
+
+// PendingPage is a page of a walk still to fetch.
+type PendingPage struct {
+	URL      string
+	Failed   bool // it failed in an earlier run (these come first)
+	Attempts int
+}
+
+// PageResult is a fetched listing page, ready to store.
+type PageResult struct {
+	WalkID  int64
+	URL     string
+	Status  int
+	Records []Record
+	Total   int      // the page's "of T"; 0 when none
+	Enqueue []string // pages it leads to, for the walk's frontier
+}

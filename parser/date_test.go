@@ -35,11 +35,11 @@ func TestNormalizeDate(t *testing.T) {
 		{"", ""},
 		{"undated", ""},
 		{"n.d.", ""},
-		{"12/07/1955", ""},          // month or day first? never guess
-		{"February 30, 1956", ""},   // no such day
+		{"12/07/1955", ""},        // month or day first? never guess
+		{"February 30, 1956", ""}, // no such day
 		{"February 29, 1956", "1956-02-29"},
 		{"February 29, 1955", ""},
-		{"1957 - 1955", ""},         // backwards
+		{"1957 - 1955", ""}, // backwards
 		{"Telegram from A. Mikoyan", ""},
 		{"286", ""},
 		{"December 7", ""}, // no year

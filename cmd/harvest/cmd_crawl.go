@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/harvest-archive/harvest"
+	"github.com/harvest-archive/harvest/crawler"
+	"github.com/harvest-archive/harvest/parser"
+	"github.com/harvest-archive/harvest/store"
+)
+
+// crawlOptions are the flags of `harvest crawl`.
+type crawlOptions struct {
+	db      string
+	profile string
+	cfg     crawler.Config
+}
+
+func (o *crawlOptions) register(m *Main, args []string) (*crawlFlags, error) {
+	fs := m.newFlags("crawl", "[START_URL] [flags]",
+		"Walks the listing from START_URL (default "+harvest.DefaultStartURL+")\n"+
+			"through its pager and stores every record in the database. An interrupted\n"+
+			"crawl of the same START_URL resumes where it stopped.")
+	d := crawler.DefaultConfig("")
+	fs.StringVar(&o.db, "db", "harvest.db", "SQLite database `file`")
+	fs.StringVar(&o.profile, "profile", "auto", "site profile: a built-in name ("+strings.Join(parser.Names(), ", ")+"), a .json file, or auto to choose by the start URL's host")
+	fs.IntVar(&o.cfg.MaxPages, "max-pages", 0, "fetch at most `N` listing pages in this run (0: no limit); the next run goes on")
+	fs.DurationVar(&o.cfg.Delay, "delay", d.Delay, "wait between requests to the host (plus up to a quarter more at random)")
+	fs.IntVar(&o.cfg.Concurrency, "concurrency", d.Concurrency, "requests in flight to the host at once")
+	fs.StringVar(&o.cfg.UserAgent, "user-agent", d.UserAgent, "User-Agent header")
+	fs.DurationVar(&o.cfg.Timeout, "timeout", d.Timeout, "time limit of one request, body included")
+	fs.IntVar(&o.cfg.Retries, "retries", d.Retries, "retries of a request that failed in a way that can pass (5xx, 429, timeout, reset, cut-off body)")
+	fs.Int64Var(&o.cfg.MaxBody, "max-body", d.MaxBody, "largest response body in `bytes`; a larger one fails the page")
+	fs.BoolVar(&o.cfg.IgnoreRobots, "ignore-robots", false, "do not read or obey robots.txt")
+	logger := m.logFlags(fs)
+	o.cfg.Backoff, o.cfg.MaxRetryWait = d.Backoff, d.MaxRetryWait
+	pos, err := parse(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if len(pos) > 1 {
+		return nil, fmt.Errorf("%w: crawl takes one START_URL, got %d", errUsage, len(pos))
+	}
+	o.cfg.StartURL = harvest.DefaultStartURL
+	if len(pos) == 1 {
+		o.cfg.StartURL = pos[0]
+	}
+	switch {
+	case o.cfg.Concurrency < 1:
+		return nil, fmt.Errorf("%w: --concurrency must be at least 1", errUsage)
+	case o.cfg.Delay < 0 || o.cfg.Timeout <= 0 || o.cfg.Retries < 0 || o.cfg.MaxPages < 0 || o.cfg.MaxBody <= 0:
+		return nil, fmt.Errorf("%w: --delay, --retries and --max-pages cannot be negative; --timeout and --max-body must be positive", errUsage)
+	}
+	return &crawlFlags{logger: logger}, nil
+}
+
+type crawlFlags struct{ logger func() *slog.Logger }
+
+func (m *Main) crawl(ctx context.Context, args []string) error {
+	var o crawlOptions
+	fl, err := o.register(m, args)
+	if err != nil {
+		return err
+	}
+	o.cfg.Logger = fl.logger()
+	if o.cfg.Profile, err = pickProfile(o.profile, o.cfg.StartURL); err != nil {
+		return err
+	}
+	sum, err := runCrawl(ctx, o.db, o.cfg)
+	if sum.Outcome != harvest.OutcomeFailed || err == nil {
+		report(o.cfg.Logger, sum)
+	}
+	return err
+}
+
+// pickProfile resolves --profile: a built-in name, a JSON file, or auto (by host).
+func pickProfile(name, startURL string) (parser.Profile, error) {
+	switch {
+	case name == "" || name == "auto":
+		return crawler.DefaultConfig(startURL).Profile, nil
+	case strings.HasSuffix(name, ".json"):
+		return parser.LoadProfile(name)
+	case name == "shape":
+		return parser.Lookup("auto")
+	}
+	p, err := parser.Lookup(name)
+	if err != nil {
+		return p, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	return p, nil
+}
+
+// runCrawl opens and locks the database, crawls, and closes. A database file
+// that this run created is removed again when the host could not be reached,
+// so that an unreachable site leaves nothing behind.
+func runCrawl(ctx context.Context, path string, cfg crawler.Config) (harvest.RunSummary, error) {
+	_, statErr := os.Stat(path)
+	created := errors.Is(statErr, os.ErrNotExist)
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		return harvest.RunSummary{}, err
+	}
+	if err := db.Lock(); err != nil {
+		db.Close()
+		return harvest.RunSummary{}, err
+	}
+	sum, err := crawler.Run(ctx, cfg, db)
+	if cerr := db.Close(); cerr != nil && err == nil {
+		err = fmt.Errorf("close %s: %w", path, cerr)
+	}
+	if created && errors.Is(err, harvest.ErrUnreachable) {
+		for _, suffix := range []string{"", "-wal", "-shm", ".lock"} {
+			os.Remove(path + suffix)
+		}
+	}
+	return sum, err
+}
+
+// report logs the one-line summary of a run.
+func report(log *slog.Logger, s harvest.RunSummary) {
+	attrs := []any{"outcome", s.Outcome, "pages", s.Pages, "requests", s.Requests,
+		"new", s.New, "updated", s.Updated, "unchanged", s.Unchanged, "failed_pages", s.FailedPages, "records", s.Records}
+	if s.TotalReported > 0 {
+		attrs = append(attrs, "listing_total", s.TotalReported, "missing", s.TotalReported-s.Records)
+	}
+	if s.Message != "" {
+		attrs = append(attrs, "note", s.Message)
+	}
+	switch {
+	case s.Outcome == harvest.OutcomeComplete && (s.TotalReported == 0 || s.Records == s.TotalReported):
+		log.Info("crawl finished", attrs...)
+	default:
+		log.Warn("crawl finished", attrs...)
+	}
+}

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/harvest-archive/harvest/export"
+	"github.com/harvest-archive/harvest/store"
+)
+
+func (m *Main) export(ctx context.Context, args []string) error {
+	fs := m.newFlags("export", "[flags]", "Writes every stored record, to standard output unless --out is given.\nColumns: url, title, date, date_text, summary, listing_url, first_seen, last_seen.")
+	db := fs.String("db", "harvest.db", "SQLite database `file`")
+	format := fs.String("format", "", "csv, json or jsonl (default: from the --out file's extension, else csv)")
+	out := fs.String("out", "", "write to this `file` (replaced whole, only when the export succeeds)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return fmt.Errorf("%w: export takes no arguments (got %q)", errUsage, pos[0])
+	}
+	if *format == "" {
+		*format = "csv"
+		if ext := strings.TrimPrefix(strings.ToLower(filepath.Ext(*out)), "."); oneOf(ext, export.Formats...) {
+			*format = ext
+		}
+	}
+	if !oneOf(*format, export.Formats...) {
+		return fmt.Errorf("%w: --format must be one of %s", errUsage, strings.Join(export.Formats, ", "))
+	}
+	if _, err := os.Stat(*db); err != nil {
+		return fmt.Errorf("database %s: %w", *db, err)
+	}
+	st, err := store.Open(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	n, err := writeExport(ctx, st, strings.ToLower(*format), *out, m.Stdout)
+	if err != nil {
+		return err
+	}
+	if *out != "" {
+		fmt.Fprintf(m.Stderr, "harvest: wrote %d records to %s\n", n, *out)
+	}
+	return nil
+}
+
+// writeExport writes to out through a temporary file renamed into place, so a
+// failed export never leaves half a file; with no out, to w.
+func writeExport(ctx context.Context, src export.Source, format, out string, w io.Writer) (int, error) {
+	if out == "" {
+		return export.Write(ctx, src, format, w)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*.tmp")
+	if err != nil {
+		return 0, fmt.Errorf("export: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	n, err := export.Write(ctx, src, format, tmp)
+	if cerr := tmp.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("export %s: %w", out, cerr)
+	}
+	if err != nil {
+		return n, err
+	}
+	if err := os.Rename(tmp.Name(), out); err != nil {
+		return n, fmt.Errorf("export: %w", err)
+	}
+	return n, nil
+}
