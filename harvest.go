@@ -137,4 +137,8 @@ type PageResult struct {
 	Records []Record
 	Total   int      // the page's "of T"; 0 when none
 	Enqueue []string // pages it leads to, for the walk's frontier
+	// Charset is what the page was decoded from; InvalidBytes counts bytes
+	// not valid in it (replaced by U+FFFD): such a page is flagged.
+	Charset      string
+	InvalidBytes int
 }

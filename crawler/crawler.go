@@ -179,7 +179,7 @@ func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) 
 		sum.Outcome, sum.Message = harvest.OutcomeFailed, runErr.Error()
 	case len(c.problems) > 0:
 		sum.Outcome = harvest.OutcomePartial
-		sum.Message = strings.Join(c.problems, "; ")
+		sum.Message = summarize(c.problems)
 		runErr = fmt.Errorf("%w: %s", harvest.ErrPartial, sum.Message)
 	case c.bounded:
 		sum.Outcome = harvest.OutcomeComplete
@@ -213,8 +213,10 @@ type crawl struct {
 
 // result is a fetched and parsed listing page.
 type result struct {
-	url    string
-	status int
+	url     string
+	status  int
+	charset string
+	invalid int
 	page   harvest.ListingPage
 	err    error // fetch or parse failure
 }
@@ -230,7 +232,7 @@ func (c *crawl) fetchPage(ctx context.Context, u string) result {
 		}
 		return r
 	}
-	r.status = resp.Status
+	r.status, r.charset, r.invalid = resp.Status, resp.Charset, resp.Invalid
 	if resp.Status != http.StatusOK {
 		if (resp.Status == http.StatusForbidden || resp.Status == http.StatusServiceUnavailable || resp.Status == http.StatusTooManyRequests) && parser.IsChallenge(resp.Body) {
 			r.err = fmt.Errorf("%s: HTTP %d: %w", u, resp.Status, harvest.ErrChallenge)
@@ -242,10 +244,21 @@ func (c *crawl) fetchPage(ctx context.Context, u string) result {
 	if resp.Invalid > 0 {
 		r.page.Warnings = append(r.page.Warnings, fmt.Sprintf("%s: %d bytes not valid in its charset %s were replaced with U+FFFD", u, resp.Invalid, resp.Charset))
 	}
-	page, err := parser.ParseListing(resp.Body, u, c.cfg.Profile)
+	page, err := parse(resp.Body, u, c.cfg.Profile)
 	page.Warnings = append(r.page.Warnings, page.Warnings...)
 	r.page, r.err = page, err
 	return r
+}
+
+// parse runs the parser, turning a panic on some unforeseen page into that
+// page's error: one bad page must not end a harvest.
+func parse(body []byte, u string, p parser.Profile) (page harvest.ListingPage, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			page, err = harvest.ListingPage{URL: u}, fmt.Errorf("%s: parser failed: %v", u, v)
+		}
+	}()
+	return parser.ParseListing(body, u, p)
 }
 
 // loop fetches the queue, at most cfg.Concurrency pages at a time, and stores
@@ -316,7 +329,7 @@ func (c *crawl) handle(ctx context.Context, r result, queue *[]harvest.PendingPa
 	} else {
 		counts, err := c.st.SavePage(ctx, harvest.PageResult{
 			WalkID: c.walk.ID, URL: r.url, Status: r.status, Records: r.page.Records,
-			Total: r.page.Window.Total, Enqueue: next,
+			Total: r.page.Window.Total, Enqueue: next, Charset: r.charset, InvalidBytes: r.invalid,
 		})
 		if err != nil {
 			return err
@@ -344,7 +357,9 @@ func (c *crawl) follow(ctx context.Context, r result) []string {
 		return nil
 	}
 	if !sameHost(n, c.host) {
-		c.log.Warn("next link leads to another host; not followed", "page", r.url, "next", n)
+		msg := fmt.Sprintf("%s: next link leads to another host (%s); not followed", r.url, n)
+		c.log.Warn(msg)
+		c.problems = append(c.problems, msg)
 		return nil
 	}
 	known, done, err := c.st.Known(ctx, c.walk.ID, n)
@@ -369,6 +384,16 @@ func (c *crawl) skip(ctx context.Context, u, reason string) {
 	if err := c.st.MarkSkipped(ctx, c.walk.ID, u, reason); err != nil {
 		c.log.Warn("record skipped page", "url", u, "err", err)
 	}
+}
+
+// summarize makes one line of the run's problems: how many, and the first few.
+func summarize(problems []string) string {
+	const shown = 3
+	msg := strings.Join(problems[:min(shown, len(problems))], "; ")
+	if len(problems) > shown {
+		msg = fmt.Sprintf("%d problems: %s; and %d more (see the frontier table)", len(problems), msg, len(problems)-shown)
+	}
+	return msg
 }
 
 // isUnreachable tells a failure to reach the host at all (no HTTP answer).

@@ -280,6 +280,7 @@ type gate struct {
 
 type hostState struct {
 	slots chan struct{}
+	last  time.Time // start of the latest request
 	next  time.Time // earliest start of the next request
 }
 
@@ -301,12 +302,19 @@ func (g *gate) host(h string) *hostState {
 	return st
 }
 
-// setDelay raises the spacing (robots.txt Crawl-delay).
+// setDelay raises the spacing (robots.txt Crawl-delay), from the requests
+// already sent on.
 func (g *gate) setDelay(d time.Duration) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if d > g.delay {
-		g.delay = d
+	if d <= g.delay {
+		return
+	}
+	g.delay = d
+	for _, st := range g.hosts {
+		if next := st.last.Add(d); next.After(st.next) {
+			st.next = next
+		}
 	}
 }
 
@@ -327,7 +335,7 @@ func (g *gate) acquire(ctx context.Context, host string) (func(), error) {
 			if g.delay > 0 {
 				next = next.Add(time.Duration(rand.Int64N(int64(g.delay)/4 + 1)))
 			}
-			st.next = next
+			st.last, st.next = now, next
 			g.mu.Unlock()
 			return release, nil
 		}

@@ -292,8 +292,9 @@ func (db *DB) SavePage(ctx context.Context, p harvest.PageResult) (harvest.Count
 				return fmt.Errorf("update %s: %w", r.URL, err)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE frontier SET state = 'done', status = ?, error = NULL, records = ?, attempts = attempts + 1, updated_at = ? WHERE walk_id = ? AND url = ?`,
-			p.Status, len(p.Records), now, p.WalkID, p.URL); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE frontier SET state = 'done', status = ?, error = NULL, records = ?, attempts = attempts + 1,
+			charset = ?, invalid_bytes = ?, updated_at = ? WHERE walk_id = ? AND url = ?`,
+			p.Status, len(p.Records), p.Charset, p.InvalidBytes, now, p.WalkID, p.URL); err != nil {
 			return fmt.Errorf("mark page done: %w", err)
 		}
 		if p.Total > 0 {
@@ -377,6 +378,79 @@ func (db *DB) Records(ctx context.Context, fn func(harvest.Record) error) error 
 		return fmt.Errorf("read records: %w", err)
 	}
 	return nil
+}
+
+// FrontierPage is a page of a walk as the store keeps it.
+type FrontierPage struct {
+	URL          string
+	State        string // pending, done, failed or skipped
+	Status       int
+	Error        string
+	Records      int
+	Charset      string
+	InvalidBytes int
+}
+
+// Frontier lists every page of a walk, in the order found.
+func (db *DB) Frontier(ctx context.Context, walkID int64) ([]FrontierPage, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT url, state, COALESCE(status, 0), COALESCE(error, ''), COALESCE(records, 0),
+		COALESCE(charset, ''), invalid_bytes FROM frontier WHERE walk_id = ? ORDER BY seq`, walkID)
+	if err != nil {
+		return nil, fmt.Errorf("read frontier: %w", err)
+	}
+	defer rows.Close()
+	var out []FrontierPage
+	for rows.Next() {
+		var p FrontierPage
+		if err := rows.Scan(&p.URL, &p.State, &p.Status, &p.Error, &p.Records, &p.Charset, &p.InvalidBytes); err != nil {
+			return nil, fmt.Errorf("read frontier: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// LastWalk returns the newest walk of startURL, finished or not.
+func (db *DB) LastWalk(ctx context.Context, startURL string) (harvest.Walk, error) {
+	w := harvest.Walk{StartURL: startURL}
+	var total sql.NullInt64
+	err := db.db.QueryRowContext(ctx, `SELECT id, total FROM walks WHERE start_url = ? ORDER BY id DESC LIMIT 1`, startURL).Scan(&w.ID, &total)
+	if err != nil {
+		return w, fmt.Errorf("find walk of %s: %w", startURL, err)
+	}
+	w.Total = int(total.Int64)
+	return w, nil
+}
+
+// Run is a row of the runs table.
+type Run struct {
+	ID                 int64
+	StartURL           string
+	StartedAt, EndedAt time.Time
+	harvest.RunSummary
+}
+
+// Runs lists the runs, oldest first.
+func (db *DB) Runs(ctx context.Context) ([]Run, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT id, start_url, started_at, COALESCE(finished_at, ''), pages, requests, records_new,
+		records_updated, records_unchanged, failed_pages, COALESCE(total_reported, 0), outcome, message FROM runs ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("read runs: %w", err)
+	}
+	defer rows.Close()
+	var out []Run
+	for rows.Next() {
+		var r Run
+		var start, end string
+		if err := rows.Scan(&r.ID, &r.StartURL, &start, &end, &r.Pages, &r.Requests, &r.New, &r.Updated, &r.Unchanged,
+			&r.FailedPages, &r.TotalReported, &r.Outcome, &r.Message); err != nil {
+			return nil, fmt.Errorf("read runs: %w", err)
+		}
+		r.StartedAt, _ = time.Parse(time.RFC3339, start)
+		r.EndedAt, _ = time.Parse(time.RFC3339, end)
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 // Count is the number of stored records.
