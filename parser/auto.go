@@ -34,11 +34,12 @@ func byShape(body *html.Node, base *url.URL, p Profile, hasWindow bool) []harves
 		}
 		groups[k] = append(groups[k], a)
 	}
+	parts := pageParts(body)
 	var best []harvest.Record
 	bestScore, bestMulti := 0.0, false
 	for _, k := range order {
 		links := groups[k]
-		recs := groupRecords(links, body, base)
+		recs := groupRecords(links, body, base, parts)
 		score, dated := 0.0, false
 		titles := map[string]bool{}
 		for _, r := range recs {
@@ -119,7 +120,8 @@ func unstableClass(c string) bool {
 }
 
 // groupRecords reads one record per link of a group.
-func groupRecords(links []*html.Node, body *html.Node, base *url.URL) []harvest.Record {
+// parts marks the elements that hold a part of the page (see pageParts).
+func groupRecords(links []*html.Node, body *html.Node, base *url.URL, parts map[*html.Node]bool) []harvest.Record {
 	under := map[*html.Node]int{} // how many of the group's links each element holds
 	for _, a := range links {
 		for c := a; c != nil; c = c.Parent {
@@ -129,7 +131,7 @@ func groupRecords(links []*html.Node, body *html.Node, base *url.URL) []harvest.
 	blocks := make([]*html.Node, len(links))
 	for i, a := range links {
 		b := a
-		for b.Parent != nil && b.Parent != body && under[b.Parent] == 1 && !(len(links) == 1 && holdsPageParts(b.Parent)) {
+		for b.Parent != nil && b.Parent != body && under[b.Parent] == 1 && !(len(links) == 1 && parts[b.Parent]) {
 			b = b.Parent
 		}
 		blocks[i] = b
@@ -207,8 +209,14 @@ func firstDate(segs []segment, last bool) string {
 
 var pagePartsSel = mustGroup("nav, form, h1, header, footer, .pager, .pagination")
 
-// holdsPageParts tells an element that is more than one record: it holds the
-// page's heading, navigation or forms.
-func holdsPageParts(n *html.Node) bool {
-	return cascadia.Query(n, pagePartsSel) != nil
+// pageParts marks every element that holds the page's heading, navigation or
+// forms: such an element is more than one record.
+func pageParts(body *html.Node) map[*html.Node]bool {
+	marked := map[*html.Node]bool{}
+	for _, n := range cascadia.QueryAll(body, pagePartsSel) {
+		for c := n.Parent; c != nil && !marked[c]; c = c.Parent {
+			marked[c] = true
+		}
+	}
+	return marked
 }

@@ -145,3 +145,24 @@ func TestParseListingNoRecords(t *testing.T) {
 		}
 	}
 }
+
+// No input makes the parser panic.
+func FuzzParseListing(f *testing.F) {
+	for _, name := range []string{"wilson-search-page-8.html", "drupal-views.html", "flat-list.html", "broken-markup.html", "challenge.html"} {
+		b, _ := fixtures.Pages.ReadFile("site/" + name)
+		f.Add(b)
+	}
+	f.Add([]byte("<table><tr><td class=document><a href=/document/x>1955</a><div class=date>c. 1956?"))
+	auto, _ := Lookup("auto")
+	wilson, _ := Lookup("wilson")
+	f.Fuzz(func(t *testing.T, body []byte) {
+		for _, p := range []Profile{auto, wilson} {
+			page, _ := ParseListing(body, "https://digitalarchive.wilsoncenter.org/search?page=1", p)
+			for _, r := range page.Records {
+				if r.URL == "" {
+					t.Fatalf("record without URL: %+v", r)
+				}
+			}
+		}
+	})
+}
