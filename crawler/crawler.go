@@ -217,8 +217,8 @@ type result struct {
 	status  int
 	charset string
 	invalid int
-	page   harvest.ListingPage
-	err    error // fetch or parse failure
+	page    harvest.ListingPage
+	err     error // fetch or parse failure
 }
 
 func (c *crawl) fetchPage(ctx context.Context, u string) result {
