@@ -29,14 +29,32 @@ type Record struct {
 	ListingURL string    // the listing page where the record was last seen
 	FirstSeen  time.Time // UTC; set by the store
 	LastSeen   time.Time // UTC; set by the store
+	GoneAt     time.Time // when a complete walk no longer listed it; zero while listed
 }
 
 // Fields names the columns of every export, in order.
-var Fields = []string{"url", "title", "date", "date_text", "summary", "listing_url", "first_seen", "last_seen"}
+var Fields = []string{"url", "title", "date", "date_text", "summary", "listing_url", "first_seen", "last_seen", "gone_at"}
 
 // Values returns the record's fields in the order of Fields, times in RFC 3339 UTC.
 func (r Record) Values() []string {
-	return []string{r.URL, r.Title, r.Date, r.DateText, r.Summary, r.ListingURL, FormatTime(r.FirstSeen), FormatTime(r.LastSeen)}
+	return []string{r.URL, r.Title, r.Date, r.DateText, r.Summary, r.ListingURL, FormatTime(r.FirstSeen), FormatTime(r.LastSeen), FormatTime(r.GoneAt)}
+}
+
+// Change is one changed field of a stored record.
+type Change struct {
+	URL        string
+	ChangedAt  time.Time
+	Field      string // title, date, date_text, summary; gone or returned
+	Old, New   string
+	ListingURL string // the listing page where the change was seen
+}
+
+// ChangeFields names the columns of a history export, in order.
+var ChangeFields = []string{"url", "changed_at", "field", "old_value", "new_value", "listing_url"}
+
+// Values returns the change's fields in the order of ChangeFields.
+func (c Change) Values() []string {
+	return []string{c.URL, FormatTime(c.ChangedAt), c.Field, c.Old, c.New, c.ListingURL}
 }
 
 // FormatTime formats t as RFC 3339 in UTC with second precision, or "" for the zero time.
@@ -107,8 +125,12 @@ type RunSummary struct {
 	Requests    int // HTTP requests sent, retries and robots.txt included
 	FailedPages int // pages that failed for good
 	Counts
-	Records       int    // records found on the pages of this walk so far
+	NotModified   int    // pages answered 304 Not Modified
+	Gone          int    // records the listing no longer shows, marked gone
+	Repaired      int    // pages fetched again to repair pagination drift
+	Records       int    // distinct records seen in this walk so far
 	TotalReported int    // the listing's own total ("of T"); 0 when it gave none
+	Mode          string // WalkFull or WalkIncremental
 	Outcome       string // one of the Outcome constants
 	Message       string // why the run ended as it did, when not complete
 }
@@ -119,7 +141,28 @@ type RunSummary struct {
 type Walk struct {
 	ID       int64
 	StartURL string
-	Total    int // the listing's total as last seen; 0 if unknown
+	Kind     string // WalkFull or WalkIncremental
+	Listing  string // the listing walked: StartURL without a newest-first ordering
+	Total    int    // the listing's total as last seen; 0 if unknown
+}
+
+// Kinds of walk. A full walk visits every page, resumes when interrupted, and
+// when complete marks the records its listing no longer shows as gone. An
+// incremental walk stops at the first page with nothing new.
+const (
+	WalkFull        = "full"
+	WalkIncremental = "incremental"
+)
+
+// CachedPage is what the store keeps of a listing page's last good answer:
+// the validators for a conditional request, and what the page held.
+type CachedPage struct {
+	URL          string
+	ETag         string
+	LastModified string
+	Next         string
+	Total        int
+	Records      int
 }
 
 // PendingPage is a page of a walk still to fetch.
@@ -132,6 +175,7 @@ type PendingPage struct {
 // PageResult is a fetched listing page, ready to store.
 type PageResult struct {
 	WalkID  int64
+	RunID   int64
 	URL     string
 	Status  int
 	Records []Record
@@ -141,4 +185,9 @@ type PageResult struct {
 	// not valid in it (replaced by U+FFFD): such a page is flagged.
 	Charset      string
 	InvalidBytes int
+	// ETag and LastModified are the page's validators; Next its next link.
+	ETag, LastModified, Next string
+	// NotModified is a 304 answer: the records the page held last time are
+	// seen again as they were.
+	NotModified bool
 }

@@ -47,7 +47,10 @@ type Config struct {
 	MaxRetryWait time.Duration // a Retry-After longer than this fails the page
 	MaxBody      int64         // bytes; a larger body fails the page
 	IgnoreRobots bool
-	Logger       *slog.Logger
+	// Incremental walks the listing newest first and stops at the first page
+	// that holds nothing new or changed (see parser.Profile.NewestFirst).
+	Incremental bool
+	Logger      *slog.Logger
 }
 
 // DefaultConfig returns the polite defaults for startURL, with the profile
@@ -73,16 +76,19 @@ func DefaultConfig(startURL string) Config {
 // Store is what a crawl needs of the database.
 type Store interface {
 	FindWalk(ctx context.Context, startURL string) (harvest.Walk, bool, error)
-	NewWalk(ctx context.Context, startURL string) (harvest.Walk, error)
+	NewWalk(ctx context.Context, startURL, kind, listing string) (harvest.Walk, error)
 	Pending(ctx context.Context, walkID int64) ([]harvest.PendingPage, error)
-	Known(ctx context.Context, walkID int64, url string) (known, done bool, err error)
-	BeginRun(ctx context.Context, startURL string, walkID int64) (int64, error)
+	Known(ctx context.Context, walkID int64, url string) (seq int64, done, known bool, err error)
+	BeginRun(ctx context.Context, w harvest.Walk) (int64, error)
+	PageCache(ctx context.Context, url string) (harvest.CachedPage, bool, error)
 	SavePage(ctx context.Context, p harvest.PageResult) (harvest.Counts, error)
 	MarkFailed(ctx context.Context, walkID int64, url string, status int, cause error, enqueue []string) error
 	MarkSkipped(ctx context.Context, walkID int64, url, reason string) error
+	PageRecords(ctx context.Context, walkID int64, fn func(page string, records []string)) error
+	WalkRecords(ctx context.Context, walkID int64) (int, error)
+	MarkGone(ctx context.Context, w harvest.Walk, runID int64) (int, error)
 	FinishWalk(ctx context.Context, walkID int64) error
 	FinishRun(ctx context.Context, runID int64, s harvest.RunSummary) error
-	WalkRecords(ctx context.Context, walkID int64) (int, error)
 }
 
 // Run walks the listing from cfg.StartURL (or takes up its unfinished walk)
@@ -90,28 +96,52 @@ type Store interface {
 // that wraps harvest.ErrPartial when pages failed for good, ErrChallenge when
 // the site refused automated access, ErrUnreachable when the host could not
 // be reached (nothing is written then), or the context's error when stopped.
+//
+// A full walk follows the pager; once the first two pages show how pages are
+// numbered and the listing states its total, it queues every page at once and
+// fetches them cfg.Concurrency at a time. When the walk ends with fewer
+// records than the listing states (documents published or withdrawn while it
+// ran shift the pages), it fetches the listing again from the top until the
+// count is whole or every page was fetched once more, then marks the records
+// the listing no longer shows as gone.
 func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) {
-	sum := harvest.RunSummary{Outcome: harvest.OutcomeFailed}
+	sum := harvest.RunSummary{Outcome: harvest.OutcomeFailed, Mode: harvest.WalkFull}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	start, err := harvest.CanonicalURL(nil, cfg.StartURL)
+	listing, err := listingURL(nil, cfg.StartURL)
 	if err != nil {
 		return sum, fmt.Errorf("start url: %w", err)
 	}
-	startURL, _ := url.Parse(start)
+	startURL, _ := url.Parse(listing)
 	if startURL.Scheme != "http" && startURL.Scheme != "https" {
-		return sum, fmt.Errorf("start url %s: want http or https", start)
+		return sum, fmt.Errorf("start url %s: want http or https", listing)
 	}
 	if cfg.Concurrency < 1 {
 		cfg.Concurrency = 1
 	}
+	start := listing
+	if cfg.Incremental {
+		switch p := cfg.Profile; {
+		case p.NewestFirstQuery != "":
+			if start, err = withQuery(listing, p.NewestFirstQuery); err != nil {
+				return sum, fmt.Errorf("profile %s: newest_first_query: %w", p.Name, err)
+			}
+			sum.Mode = harvest.WalkIncremental
+		case p.NewestFirst:
+			sum.Mode = harvest.WalkIncremental
+		default:
+			log.Warn("--incremental: the profile knows no newest-first order for this listing; walking all of it with conditional requests", "profile", p.Name)
+		}
+	}
 
 	// Read, but write nothing, until the host has answered.
-	walk, resumed, err := st.FindWalk(ctx, start)
-	if err != nil {
-		return sum, err
+	walk, resumed := harvest.Walk{}, false
+	if sum.Mode == harvest.WalkFull {
+		if walk, resumed, err = st.FindWalk(ctx, start); err != nil {
+			return sum, err
+		}
 	}
 	queue := []harvest.PendingPage{{URL: start}}
 	if resumed {
@@ -122,11 +152,11 @@ func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) 
 	}
 
 	f := newFetcher(ctx, cfg, startURL.Host)
-	defer func() { sum.Requests = f.requests() }()
 	var rules *robots
 	if !cfg.IgnoreRobots {
 		rules, err = fetchRobots(ctx, f, startURL, cfg.UserAgent)
 		if err != nil {
+			sum.Requests = f.requests()
 			return sum, unreachable(ctx, err)
 		}
 		if rules.group != nil && rules.group.CrawlDelay > 0 {
@@ -135,7 +165,7 @@ func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) 
 		}
 	}
 
-	c := &crawl{cfg: cfg, st: st, f: f, log: log, host: startURL.Host, rules: rules, sum: &sum}
+	c := &crawl{cfg: cfg, st: st, f: f, log: log, host: startURL.Host, rules: rules, sum: &sum, start: start, fresh: !resumed}
 	// The first page answers for the host before anything is written.
 	var first *result
 	for len(queue) > 0 && first == nil {
@@ -145,36 +175,40 @@ func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) 
 		}
 		r := c.fetchPage(ctx, p.URL)
 		if ctx.Err() != nil {
+			sum.Requests = f.requests()
 			return sum, ctx.Err()
 		}
 		if r.err != nil && isUnreachable(r.err) {
+			sum.Requests = f.requests()
 			return sum, unreachable(ctx, r.err)
 		}
 		if errors.Is(r.err, harvest.ErrChallenge) {
+			sum.Requests = f.requests()
 			return sum, r.err
 		}
 		first = &r
 		queue = queue[1:]
 	}
 	if !resumed {
-		if walk, err = st.NewWalk(ctx, start); err != nil {
+		if walk, err = st.NewWalk(ctx, start, sum.Mode, listing); err != nil {
 			return sum, err
 		}
 	}
 	c.walk = walk
-	runID, err := st.BeginRun(ctx, start, walk.ID)
-	if err != nil {
+	if c.runID, err = st.BeginRun(ctx, walk); err != nil {
 		return sum, err
 	}
 	sum.Outcome = harvest.OutcomeRunning
 	runErr := c.loop(ctx, queue, first)
+	if runErr == nil && sum.Mode == harvest.WalkFull && len(c.problems) == 0 && !c.bounded {
+		runErr = c.repair(ctx)
+	}
 
-	sum.Records, _ = st.WalkRecords(context.WithoutCancel(ctx), walk.ID)
+	bg := context.WithoutCancel(ctx)
+	sum.Records, _ = st.WalkRecords(bg, walk.ID)
 	switch {
 	case errors.Is(runErr, context.Canceled) || errors.Is(runErr, context.DeadlineExceeded):
 		sum.Outcome, sum.Message = harvest.OutcomeInterrupted, "interrupted; the next run resumes"
-	case errors.Is(runErr, harvest.ErrChallenge):
-		sum.Outcome, sum.Message = harvest.OutcomeFailed, runErr.Error()
 	case runErr != nil:
 		sum.Outcome, sum.Message = harvest.OutcomeFailed, runErr.Error()
 	case len(c.problems) > 0:
@@ -186,12 +220,20 @@ func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) 
 		sum.Message = fmt.Sprintf("stopped after %d pages (--max-pages); the next run resumes", cfg.MaxPages)
 	default:
 		sum.Outcome = harvest.OutcomeComplete
-		if err := st.FinishWalk(context.WithoutCancel(ctx), walk.ID); err != nil {
+		if sum.Mode == harvest.WalkFull {
+			if sum.TotalReported > 0 && sum.Records < sum.TotalReported {
+				sum.Message = fmt.Sprintf("the listing states %d records; %d found after repairing drift; none marked gone", sum.TotalReported, sum.Records)
+				log.Warn(sum.Message)
+			} else if sum.Gone, err = st.MarkGone(bg, walk, c.runID); err != nil {
+				runErr = err
+			}
+		}
+		if err := st.FinishWalk(bg, walk.ID); err != nil && runErr == nil {
 			runErr = err
 		}
 	}
 	sum.Requests = f.requests()
-	if err := st.FinishRun(context.WithoutCancel(ctx), runID, sum); err != nil && runErr == nil {
+	if err := st.FinishRun(bg, c.runID, sum); err != nil && runErr == nil {
 		runErr = err
 	}
 	return sum, runErr
@@ -206,24 +248,52 @@ type crawl struct {
 	host     string
 	rules    *robots
 	walk     harvest.Walk
+	runID    int64
+	start    string // the walk's first page
+	fresh    bool   // a new walk (not one taken up again)
 	sum      *harvest.RunSummary
 	problems []string // what makes the run partial
 	bounded  bool     // stopped by --max-pages with pages left
+	caughtUp bool     // an incremental walk met a page with nothing new
+
+	// What the first pages tell of the listing.
+	startNext string          // the first page's next link
+	perPage   int             // records per page, from the first page's window
+	firstTot  int             // the total the first page stated
+	pageURL   func(int) string // the URL of page k (0-based), once known
 }
 
 // result is a fetched and parsed listing page.
 type result struct {
-	url     string
-	status  int
-	charset string
-	invalid int
-	page    harvest.ListingPage
-	err     error // fetch or parse failure
+	url         string
+	status      int
+	charset     string
+	invalid     int
+	etag, lastM string
+	notModified bool
+	page        harvest.ListingPage
+	err         error // fetch or parse failure
 }
 
+// fetchPage fetches and parses one listing page. With validators from the
+// page's last good answer it asks conditionally; a 304 gives the page as it
+// was then.
 func (c *crawl) fetchPage(ctx context.Context, u string) result {
 	r := result{url: u}
-	resp, err := c.f.get(ctx, u, nil)
+	cached, haveCache, err := c.st.PageCache(ctx, u)
+	if err != nil {
+		c.log.Warn("page cache", "url", u, "err", err)
+	}
+	hdr := http.Header{}
+	if haveCache {
+		if cached.ETag != "" {
+			hdr.Set("If-None-Match", cached.ETag)
+		}
+		if cached.LastModified != "" {
+			hdr.Set("If-Modified-Since", cached.LastModified)
+		}
+	}
+	resp, err := c.f.get(ctx, u, hdr)
 	if err != nil {
 		r.err = err
 		var fe *fetchError
@@ -233,6 +303,13 @@ func (c *crawl) fetchPage(ctx context.Context, u string) result {
 		return r
 	}
 	r.status, r.charset, r.invalid = resp.Status, resp.Charset, resp.Invalid
+	r.etag, r.lastM = resp.Header.Get("ETag"), resp.Header.Get("Last-Modified")
+	if resp.Status == http.StatusNotModified && haveCache {
+		r.notModified = true
+		r.page = harvest.ListingPage{URL: u, Next: cached.Next, Window: harvest.Window{Total: cached.Total}}
+		r.etag, r.lastM = cached.ETag, cached.LastModified
+		return r
+	}
 	if resp.Status != http.StatusOK {
 		if (resp.Status == http.StatusForbidden || resp.Status == http.StatusServiceUnavailable || resp.Status == http.StatusTooManyRequests) && parser.IsChallenge(resp.Body) {
 			r.err = fmt.Errorf("%s: HTTP %d: %w", u, resp.Status, harvest.ErrChallenge)
@@ -247,6 +324,10 @@ func (c *crawl) fetchPage(ctx context.Context, u string) result {
 	page, err := parse(resp.Body, u, c.cfg.Profile)
 	page.Warnings = append(r.page.Warnings, page.Warnings...)
 	r.page, r.err = page, err
+	if page.Next != "" {
+		// Listing URLs are compared in one form: query parameters sorted.
+		r.page.Next, _ = listingURL(nil, page.Next)
+	}
 	return r
 }
 
@@ -327,19 +408,17 @@ func (c *crawl) handle(ctx context.Context, r result, queue *[]harvest.PendingPa
 			return err
 		}
 	} else {
-		counts, err := c.st.SavePage(ctx, harvest.PageResult{
-			WalkID: c.walk.ID, URL: r.url, Status: r.status, Records: r.page.Records,
-			Total: r.page.Window.Total, Enqueue: next, Charset: r.charset, InvalidBytes: r.invalid,
-		})
+		counts, err := c.save(ctx, r, next)
 		if err != nil {
 			return err
 		}
-		c.sum.Pages++
-		c.sum.Counts.Add(counts)
-		c.log.Debug("page stored", "url", r.url, "records", len(r.page.Records), "new", counts.New, "strategy", r.page.Strategy)
-	}
-	if r.page.Window.Total > 0 {
-		c.sum.TotalReported = r.page.Window.Total
+		if c.sum.Mode == harvest.WalkIncremental && counts.New == 0 && counts.Updated == 0 && counts.Unchanged > 0 && len(next) > 0 {
+			// Already saved with its next page queued in the frontier; the
+			// walk ends here all the same (the walk is finished at the end).
+			c.caughtUp = true
+			c.log.Info("incremental: a whole page of records already stored; stopping", "page", r.url)
+			next = nil
+		}
 	}
 	for _, u := range next {
 		*queue = append(*queue, harvest.PendingPage{URL: u})
@@ -347,35 +426,169 @@ func (c *crawl) handle(ctx context.Context, r result, queue *[]harvest.PendingPa
 	return nil
 }
 
-// follow decides which of the pages a result points to join the walk: the
-// next page, if it is on the host, allowed, and not met before in this walk.
-// A next link back to a page already fetched is a pager loop: reported, not
-// followed.
-func (c *crawl) follow(ctx context.Context, r result) []string {
-	n := r.page.Next
-	if n == "" {
-		return nil
+// save stores a good page and counts it.
+func (c *crawl) save(ctx context.Context, r result, next []string) (harvest.Counts, error) {
+	counts, err := c.st.SavePage(ctx, harvest.PageResult{
+		WalkID: c.walk.ID, RunID: c.runID, URL: r.url, Status: r.status, Records: r.page.Records,
+		Total: r.page.Window.Total, Enqueue: next, Charset: r.charset, InvalidBytes: r.invalid,
+		ETag: r.etag, LastModified: r.lastM, Next: r.page.Next, NotModified: r.notModified,
+	})
+	if err != nil {
+		return counts, err
 	}
-	if !sameHost(n, c.host) {
-		msg := fmt.Sprintf("%s: next link leads to another host (%s); not followed", r.url, n)
+	c.sum.Pages++
+	if r.notModified {
+		c.sum.NotModified++
+	}
+	c.sum.Counts.Add(counts)
+	if t := r.page.Window.Total; t > 0 {
+		if c.sum.TotalReported > 0 && t != c.sum.TotalReported {
+			c.log.Info("the listing's total changed during the walk: pagination drift", "was", c.sum.TotalReported, "now", t, "page", r.url)
+		}
+		c.sum.TotalReported = t
+	}
+	c.log.Debug("page stored", "url", r.url, "records", len(r.page.Records), "new", counts.New, "not_modified", r.notModified, "strategy", r.page.Strategy)
+	return counts, nil
+}
+
+// follow decides which pages a result leads to: its next page, if it is on
+// the host and new to the walk, and, once the first two pages have shown how
+// pages are numbered, every page of the listing. A next link back to a page
+// fetched before this one is a pager loop: reported, not followed.
+func (c *crawl) follow(ctx context.Context, r result) []string {
+	var out []string
+	if n := r.page.Next; n != "" {
+		switch ok, err := c.newPage(ctx, r.url, n); {
+		case err != nil:
+			c.log.Warn("frontier lookup failed", "url", n, "err", err)
+		case ok:
+			out = append(out, n)
+		}
+	}
+	for _, u := range c.allPages(ctx, r) {
+		if u != r.page.Next {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// newPage reports whether next is a page to add to the walk.
+func (c *crawl) newPage(ctx context.Context, from, next string) (bool, error) {
+	if !sameHost(next, c.host) {
+		msg := fmt.Sprintf("%s: next link leads to another host (%s); not followed", from, next)
 		c.log.Warn(msg)
 		c.problems = append(c.problems, msg)
+		return false, nil
+	}
+	seq, done, known, err := c.st.Known(ctx, c.walk.ID, next)
+	if err != nil || !known {
+		return err == nil, err
+	}
+	if mySeq, _, _, err := c.st.Known(ctx, c.walk.ID, from); err == nil && done && seq <= mySeq {
+		msg := fmt.Sprintf("pager loops: %s leads back to %s, already fetched", from, next)
+		c.log.Warn(msg)
+		c.problems = append(c.problems, msg)
+	}
+	return false, nil
+}
+
+// allPages queues every page of the listing once the first page has stated
+// the total and the second has confirmed how pages are numbered. It does so
+// only for a fresh full walk, whose order it can still choose.
+func (c *crawl) allPages(ctx context.Context, r result) []string {
+	if !c.fresh || c.sum.Mode != harvest.WalkFull || r.err != nil {
 		return nil
 	}
-	known, done, err := c.st.Known(ctx, c.walk.ID, n)
-	if err != nil {
-		c.log.Warn("frontier lookup failed", "url", n, "err", err)
+	w := r.page.Window
+	switch {
+	case r.url == c.start && w.First == 1 && w.Total > w.Last && r.page.Next != "":
+		c.startNext, c.perPage, c.firstTot = r.page.Next, w.Last-w.First+1, w.Total
+		return nil
+	case r.url != c.startNext || c.startNext == "" || c.pageURL != nil:
 		return nil
 	}
-	if known {
-		if done {
-			msg := fmt.Sprintf("pager loops: %s leads back to %s, already fetched", r.url, n)
-			c.log.Warn(msg)
-			c.problems = append(c.problems, msg)
+	pageURL, ok := pagePattern(c.start, c.startNext, c.perPage)
+	if !ok || w.First != c.perPage+1 {
+		c.log.Info("pages are not numbered in a way harvest can predict; following next links one by one", "page", r.url)
+		return nil
+	}
+	c.pageURL = pageURL
+	total := max(w.Total, c.firstTot)
+	var out []string
+	for k := 2; k*c.perPage < total; k++ {
+		u := pageURL(k)
+		if _, _, known, err := c.st.Known(ctx, c.walk.ID, u); err == nil && !known && c.rules.allowed(u) {
+			out = append(out, u)
 		}
+	}
+	c.log.Info("listing total known: fetching its pages concurrently", "pages", len(out)+2, "per_page", c.perPage, "concurrency", c.cfg.Concurrency)
+	return out
+}
+
+// repair fetches the listing again from the top when the walk found fewer
+// records than the listing states and pages drifted (the total changed, or a
+// page began with records of the page before), until the count is whole or
+// each page was fetched once more.
+func (c *crawl) repair(ctx context.Context) error {
+	found, err := c.st.WalkRecords(ctx, c.walk.ID)
+	if err != nil {
+		return err
+	}
+	total := c.sum.TotalReported
+	if total == 0 || found >= total {
 		return nil
 	}
-	return []string{n}
+	overlaps := 0
+	var prev map[string]bool
+	err = c.st.PageRecords(ctx, c.walk.ID, func(_ string, recs []string) {
+		if len(recs) > 0 && prev[recs[0]] {
+			overlaps++
+		}
+		prev = map[string]bool{}
+		for _, u := range recs {
+			prev[u] = true
+		}
+	})
+	if err != nil {
+		return err
+	}
+	c.log.Warn("fewer records than the listing states: fetching it again from the top to repair drift",
+		"found", found, "total", total, "pages_overlapping", overlaps)
+	bound := (total + max(c.perPage, 1) - 1) / max(c.perPage, 1)
+	u := c.start
+	for k := 0; u != "" && k <= bound && found < total; k++ {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		r := c.fetchPage(ctx, u)
+		if errors.Is(r.err, harvest.ErrChallenge) {
+			return r.err
+		}
+		if r.err != nil {
+			c.log.Warn("repair: page failed", "url", u, "err", r.err)
+			break
+		}
+		if _, err := c.save(ctx, r, nil); err != nil {
+			return err
+		}
+		c.sum.Repaired++
+		if found, err = c.st.WalkRecords(ctx, c.walk.ID); err != nil {
+			return err
+		}
+		total = c.sum.TotalReported
+		u = r.page.Next
+		if c.pageURL != nil {
+			u = c.pageURL(k + 1)
+			if (k+1)*c.perPage >= total {
+				u = ""
+			}
+		}
+	}
+	if found < total {
+		c.log.Warn("after repair the walk still lacks records the listing states", "found", found, "total", total)
+	}
+	return nil
 }
 
 func (c *crawl) skip(ctx context.Context, u, reason string) {

@@ -182,28 +182,42 @@ func TestCrawlKeepsTheQueryWhilePaging(t *testing.T) {
 	}
 }
 
-// A next link that loops back ends the walk with a clear message and a
-// partial outcome, with every page before it stored.
+// A next link that loops back is reported and not followed; the run ends
+// partial, every page fetched once.
 func TestCrawlPagerLoop(t *testing.T) {
-	srv := serve(t, 100)
-	srv.Mangle = func(r *http.Request, body []byte) []byte {
-		if r.URL.Query().Get("page") == "4" {
-			return bytes.Replace(body, []byte(`href="?page=5" title="Go to next page"`), []byte(`href="?page=1" title="Go to next page"`), 1)
-		}
-		return body
-	}
-	db := openDB(t, filepath.Join(t.TempDir(), "h.db"))
-	sum, err := crawl(t, db, testConfig(srv.ListingURL(0)))
-	if !errors.Is(err, harvest.ErrPartial) || !strings.Contains(err.Error(), "pager loops") {
-		t.Fatalf("err = %v, want a partial run that names the pager loop", err)
-	}
-	if sum.Pages != 5 || len(stored(t, db)) != 50 {
-		t.Errorf("pages %d, records %d; want 5 pages, 50 records", sum.Pages, len(stored(t, db)))
-	}
-	for _, h := range srv.Log() {
-		if srv.Hits(h.URI) > 1 {
-			t.Errorf("%s fetched %d times", h.URI, srv.Hits(h.URI))
-		}
+	for _, tt := range []struct {
+		name          string
+		predictable   bool // the pager numbers pages so harvest queues them all
+		pages, stored int
+	}{
+		{"pages queued from the total", true, 10, 100},
+		{"next links only", false, 5, 50},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := serve(t, 100)
+			srv.Mangle = func(r *http.Request, body []byte) []byte {
+				if !tt.predictable { // hide the total: pages can only be followed
+					body = bytes.Replace(body, []byte(" of 100</div>"), []byte("</div>"), 1)
+				}
+				if r.URL.Query().Get("page") == "4" {
+					return bytes.Replace(body, []byte(`href="?page=5" title="Go to next page"`), []byte(`href="?page=1" title="Go to next page"`), 1)
+				}
+				return body
+			}
+			db := openDB(t, filepath.Join(t.TempDir(), "h.db"))
+			sum, err := crawl(t, db, testConfig(srv.ListingURL(0)))
+			if !errors.Is(err, harvest.ErrPartial) || !strings.Contains(err.Error(), "pager loops") {
+				t.Fatalf("err = %v, want a partial run that names the pager loop", err)
+			}
+			if sum.Pages != tt.pages || len(stored(t, db)) != tt.stored {
+				t.Errorf("pages %d, records %d; want %d pages, %d records", sum.Pages, len(stored(t, db)), tt.pages, tt.stored)
+			}
+			for _, h := range srv.Log() {
+				if srv.Hits(h.URI) > 1 {
+					t.Errorf("%s fetched %d times", h.URI, srv.Hits(h.URI))
+				}
+			}
+		})
 	}
 }
 

@@ -113,11 +113,12 @@ type jsonRecord struct {
 	ListingURL string `json:"listing_url"`
 	FirstSeen  string `json:"first_seen"`
 	LastSeen   string `json:"last_seen"`
+	GoneAt     string `json:"gone_at"`
 }
 
 func toJSON(r harvest.Record) jsonRecord {
 	return jsonRecord{r.URL, r.Title, r.Date, r.DateText, r.Summary, r.ListingURL,
-		harvest.FormatTime(r.FirstSeen), harvest.FormatTime(r.LastSeen)}
+		harvest.FormatTime(r.FirstSeen), harvest.FormatTime(r.LastSeen), harvest.FormatTime(r.GoneAt)}
 }
 
 // JSONLEncoder writes one JSON object per line.

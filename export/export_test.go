@@ -37,7 +37,7 @@ func stored(t *testing.T) (*store.DB, []harvest.Record) {
 	}
 	t.Cleanup(func() { db.Close() })
 	db.Now = func() time.Time { return time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC) }
-	w, _ := db.NewWalk(ctx, "https://a.example/search")
+	w, _ := db.NewWalk(ctx, "https://a.example/search", harvest.WalkFull, "https://a.example/search")
 	recs := append([]harvest.Record(nil), tricky...)
 	for i := range recs {
 		recs[i].ListingURL = "https://a.example/search"
@@ -149,7 +149,7 @@ func TestJSONKeyOrder(t *testing.T) {
 }
 
 func TestEmptyExports(t *testing.T) {
-	for format, want := range map[string]string{"csv": "url,title,date,date_text,summary,listing_url,first_seen,last_seen\n", "json": "[]\n", "jsonl": ""} {
+	for format, want := range map[string]string{"csv": "url,title,date,date_text,summary,listing_url,first_seen,last_seen,gone_at\n", "json": "[]\n", "jsonl": ""} {
 		var buf bytes.Buffer
 		enc, _ := export.New(format, &buf)
 		if err := enc.Close(); err != nil {

@@ -44,6 +44,14 @@ type Profile struct {
 	PageParam string `json:"page_param,omitempty"`
 	FirstPage int    `json:"first_page,omitempty"`
 
+	// How to list the newest documents first, for incremental harvests:
+	// NewestFirstQuery is a query string that orders the listing so (e.g.
+	// "sort_by=created&sort_order=DESC"); NewestFirst says that the
+	// listing's default order already is. With neither, --incremental walks
+	// the whole listing with conditional requests.
+	NewestFirst      bool   `json:"newest_first,omitempty"`
+	NewestFirstQuery string `json:"newest_first_query,omitempty"`
+
 	docPath *regexp.Regexp
 	sels    compiled
 }

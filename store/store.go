@@ -26,9 +26,10 @@ var migrationFS embed.FS
 
 // DB is an open harvest database.
 type DB struct {
-	db   *sql.DB
-	path string
-	lock *fileLock
+	db    *sql.DB
+	path  string
+	lock  *fileLock
+	stmts struct{ sel, ins, upd, chg, touch *sql.Stmt }
 	// Now gives the time stamps; tests replace it.
 	Now func() time.Time
 }
@@ -50,7 +51,32 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		sqldb.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	if err := db.prepare(ctx); err != nil {
+		sqldb.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	return db, nil
+}
+
+// prepare makes the statements of the upsert path once, not per page.
+func (db *DB) prepare(ctx context.Context) error {
+	for _, s := range []struct {
+		stmt **sql.Stmt
+		sql  string
+	}{
+		{&db.stmts.sel, `SELECT title, date, date_text, summary, gone_at FROM records WHERE url = ?`},
+		{&db.stmts.ins, `INSERT INTO records (url, title, date, date_text, summary, listing_url, first_seen, last_seen, last_walk) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&db.stmts.upd, `UPDATE records SET title = ?, date = ?, date_text = ?, summary = ?, listing_url = ?, last_seen = ?, last_walk = ?, gone_at = NULL WHERE url = ?`},
+		{&db.stmts.chg, `INSERT INTO record_changes (url, changed_at, field, old_value, new_value, listing_url, run_id) VALUES (?, ?, ?, ?, ?, ?, ?)`},
+		{&db.stmts.touch, `UPDATE records SET last_seen = ?, last_walk = ?, gone_at = NULL WHERE url = ?`},
+	} {
+		st, err := db.db.PrepareContext(ctx, s.sql)
+		if err != nil {
+			return fmt.Errorf("prepare: %w", err)
+		}
+		*s.stmt = st
+	}
+	return nil
 }
 
 // Close releases the lock (if held) and closes the database.
@@ -134,12 +160,13 @@ func (db *DB) migrate(ctx context.Context) error {
 	return nil
 }
 
-// FindWalk returns the unfinished walk of startURL, if there is one. It
-// only reads.
+// FindWalk returns the unfinished full walk of startURL, if there is one.
+// It only reads.
 func (db *DB) FindWalk(ctx context.Context, startURL string) (harvest.Walk, bool, error) {
-	w := harvest.Walk{StartURL: startURL}
+	w := harvest.Walk{StartURL: startURL, Kind: harvest.WalkFull}
 	var total sql.NullInt64
-	err := db.db.QueryRowContext(ctx, `SELECT id, total FROM walks WHERE start_url = ? AND finished_at IS NULL ORDER BY id DESC LIMIT 1`, startURL).Scan(&w.ID, &total)
+	err := db.db.QueryRowContext(ctx, `SELECT id, total, COALESCE(listing, start_url) FROM walks
+		WHERE start_url = ? AND kind = 'full' AND finished_at IS NULL ORDER BY id DESC LIMIT 1`, startURL).Scan(&w.ID, &total, &w.Listing)
 	if errors.Is(err, sql.ErrNoRows) {
 		return w, false, nil
 	}
@@ -151,10 +178,11 @@ func (db *DB) FindWalk(ctx context.Context, startURL string) (harvest.Walk, bool
 }
 
 // NewWalk begins a walk of startURL whose frontier holds startURL alone.
-func (db *DB) NewWalk(ctx context.Context, startURL string) (harvest.Walk, error) {
-	w := harvest.Walk{StartURL: startURL}
+// listing is the listing it walks (startURL without a newest-first order).
+func (db *DB) NewWalk(ctx context.Context, startURL, kind, listing string) (harvest.Walk, error) {
+	w := harvest.Walk{StartURL: startURL, Kind: kind, Listing: listing}
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO walks (start_url, started_at) VALUES (?, ?)`, startURL, db.now())
+		res, err := tx.ExecContext(ctx, `INSERT INTO walks (start_url, started_at, kind, listing) VALUES (?, ?, ?, ?)`, startURL, db.now(), kind, listing)
 		if err != nil {
 			return err
 		}
@@ -190,18 +218,18 @@ func (db *DB) Pending(ctx context.Context, walkID int64) ([]harvest.PendingPage,
 	return out, rows.Err()
 }
 
-// Known reports whether url is in the walk's frontier already, and whether it
-// was fetched.
-func (db *DB) Known(ctx context.Context, walkID int64, url string) (known, done bool, err error) {
+// Known reports whether url is in the walk's frontier, its place in the
+// order pages were found, and whether it was fetched.
+func (db *DB) Known(ctx context.Context, walkID int64, url string) (seq int64, done, known bool, err error) {
 	var state string
-	err = db.db.QueryRowContext(ctx, `SELECT state FROM frontier WHERE walk_id = ? AND url = ?`, walkID, url).Scan(&state)
+	err = db.db.QueryRowContext(ctx, `SELECT seq, state FROM frontier WHERE walk_id = ? AND url = ?`, walkID, url).Scan(&seq, &state)
 	if errors.Is(err, sql.ErrNoRows) {
-		return false, false, nil
+		return 0, false, false, nil
 	}
 	if err != nil {
-		return false, false, fmt.Errorf("read frontier: %w", err)
+		return 0, false, false, fmt.Errorf("read frontier: %w", err)
 	}
-	return true, state == "done", nil
+	return seq, state == "done", true, nil
 }
 
 // FinishWalk marks the walk done: the next run of its start URL begins anew.
@@ -213,19 +241,46 @@ func (db *DB) FinishWalk(ctx context.Context, walkID int64) error {
 	return nil
 }
 
-// WalkRecords counts the records found on the walk's fetched pages.
+// WalkRecords counts the distinct records seen in the walk.
 func (db *DB) WalkRecords(ctx context.Context, walkID int64) (int, error) {
 	var n int
-	err := db.db.QueryRowContext(ctx, `SELECT COALESCE(SUM(records), 0) FROM frontier WHERE walk_id = ? AND state = 'done'`, walkID).Scan(&n)
+	err := db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM records WHERE last_walk = ?`, walkID).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count walk records: %w", err)
 	}
 	return n, nil
 }
 
+// MarkGone marks as gone the records that earlier walks of the same listing
+// saw and this complete walk did not, and returns how many. Nothing is
+// deleted; a record that comes back loses its mark.
+func (db *DB) MarkGone(ctx context.Context, w harvest.Walk, runID int64) (int, error) {
+	now := db.now()
+	var n int
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		const gone = `FROM records WHERE gone_at IS NULL AND last_walk <> ?
+			AND last_walk IN (SELECT id FROM walks WHERE COALESCE(listing, start_url) = ?)`
+		if _, err := tx.ExecContext(ctx, `INSERT INTO record_changes (url, changed_at, field, old_value, new_value, listing_url, run_id)
+			SELECT url, ?, 'gone', '', ?, listing_url, ? `+gone, now, now, runID, w.ID, w.Listing); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE records SET gone_at = ? `+strings.TrimPrefix(gone, "FROM records "), now, w.ID, w.Listing)
+		if err != nil {
+			return err
+		}
+		m, err := res.RowsAffected()
+		n = int(m)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("mark gone records: %w", err)
+	}
+	return n, nil
+}
+
 // BeginRun records the start of a crawl run on a walk.
-func (db *DB) BeginRun(ctx context.Context, startURL string, walkID int64) (int64, error) {
-	res, err := db.db.ExecContext(ctx, `INSERT INTO runs (walk_id, start_url, started_at) VALUES (?, ?, ?)`, walkID, startURL, db.now())
+func (db *DB) BeginRun(ctx context.Context, w harvest.Walk) (int64, error) {
+	res, err := db.db.ExecContext(ctx, `INSERT INTO runs (walk_id, start_url, started_at, mode) VALUES (?, ?, ?, ?)`, w.ID, w.StartURL, db.now(), w.Kind)
 	if err != nil {
 		return 0, fmt.Errorf("begin run: %w", err)
 	}
@@ -239,8 +294,10 @@ func (db *DB) FinishRun(ctx context.Context, runID int64, s harvest.RunSummary) 
 		total = s.TotalReported
 	}
 	_, err := db.db.ExecContext(ctx, `UPDATE runs SET finished_at = ?, pages = ?, requests = ?, records_new = ?,
-		records_updated = ?, records_unchanged = ?, failed_pages = ?, total_reported = ?, outcome = ?, message = ? WHERE id = ?`,
-		db.now(), s.Pages, s.Requests, s.New, s.Updated, s.Unchanged, s.FailedPages, total, s.Outcome, s.Message, runID)
+		records_updated = ?, records_unchanged = ?, failed_pages = ?, total_reported = ?, outcome = ?, message = ?,
+		not_modified = ?, records_gone = ?, repaired_pages = ? WHERE id = ?`,
+		db.now(), s.Pages, s.Requests, s.New, s.Updated, s.Unchanged, s.FailedPages, total, s.Outcome, s.Message,
+		s.NotModified, s.Gone, s.Repaired, runID)
 	if err != nil {
 		return fmt.Errorf("finish run: %w", err)
 	}
@@ -248,53 +305,32 @@ func (db *DB) FinishRun(ctx context.Context, runID int64, s harvest.RunSummary) 
 }
 
 // SavePage stores a fetched page in one transaction: its records upserted
-// (one row per URL; last_seen and listing_url moved on), the page marked done
-// and the pages it leads to added to the frontier. A crash leaves either all
-// of it or none.
+// (one row per URL; last_seen and listing_url moved on, a change of title,
+// date or summary kept in record_changes), the page marked done, its
+// validators and contents kept for conditional requests, and the pages it
+// leads to added to the frontier. A crash leaves either all of it or none.
+//
+// A NotModified page touches the records the page held when last fetched.
 func (db *DB) SavePage(ctx context.Context, p harvest.PageResult) (harvest.Counts, error) {
 	var c harvest.Counts
 	now := db.now()
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		sel, err := tx.PrepareContext(ctx, `SELECT title, date, date_text, summary FROM records WHERE url = ?`)
+		var err error
+		if p.NotModified {
+			c, err = db.touchCached(ctx, tx, p, now)
+		} else {
+			c, err = db.upsert(ctx, tx, p, now)
+		}
 		if err != nil {
 			return err
 		}
-		defer sel.Close()
-		ins, err := tx.PrepareContext(ctx, `INSERT INTO records (url, title, date, date_text, summary, listing_url, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
+		// A page fetched again to repair drift may be new to the frontier.
+		if err := enqueue(ctx, tx, p.WalkID, []string{p.URL}, now); err != nil {
 			return err
-		}
-		defer ins.Close()
-		upd, err := tx.PrepareContext(ctx, `UPDATE records SET title = ?, date = ?, date_text = ?, summary = ?, listing_url = ?, last_seen = ? WHERE url = ?`)
-		if err != nil {
-			return err
-		}
-		defer upd.Close()
-		for _, r := range p.Records {
-			var title, date, dateText, summary string
-			err := sel.QueryRowContext(ctx, r.URL).Scan(&title, &date, &dateText, &summary)
-			switch {
-			case errors.Is(err, sql.ErrNoRows):
-				if _, err := ins.ExecContext(ctx, r.URL, r.Title, r.Date, r.DateText, r.Summary, r.ListingURL, now, now); err != nil {
-					return fmt.Errorf("insert %s: %w", r.URL, err)
-				}
-				c.New++
-				continue
-			case err != nil:
-				return fmt.Errorf("read %s: %w", r.URL, err)
-			}
-			if title == r.Title && date == r.Date && dateText == r.DateText && summary == r.Summary {
-				c.Unchanged++
-			} else {
-				c.Updated++
-			}
-			if _, err := upd.ExecContext(ctx, r.Title, r.Date, r.DateText, r.Summary, r.ListingURL, now, r.URL); err != nil {
-				return fmt.Errorf("update %s: %w", r.URL, err)
-			}
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE frontier SET state = 'done', status = ?, error = NULL, records = ?, attempts = attempts + 1,
-			charset = ?, invalid_bytes = ?, updated_at = ? WHERE walk_id = ? AND url = ?`,
-			p.Status, len(p.Records), p.Charset, p.InvalidBytes, now, p.WalkID, p.URL); err != nil {
+			charset = COALESCE(NULLIF(?, ''), charset), invalid_bytes = ?, updated_at = ? WHERE walk_id = ? AND url = ?`,
+			p.Status, c.New+c.Updated+c.Unchanged, p.Charset, p.InvalidBytes, now, p.WalkID, p.URL); err != nil {
 			return fmt.Errorf("mark page done: %w", err)
 		}
 		if p.Total > 0 {
@@ -308,6 +344,126 @@ func (db *DB) SavePage(ctx context.Context, p harvest.PageResult) (harvest.Count
 		return harvest.Counts{}, fmt.Errorf("save page %s: %w", p.URL, err)
 	}
 	return c, nil
+}
+
+func (db *DB) upsert(ctx context.Context, tx *sql.Tx, p harvest.PageResult, now string) (harvest.Counts, error) {
+	var c harvest.Counts
+	sel := tx.StmtContext(ctx, db.stmts.sel)
+	ins := tx.StmtContext(ctx, db.stmts.ins)
+	upd := tx.StmtContext(ctx, db.stmts.upd)
+	chg := tx.StmtContext(ctx, db.stmts.chg)
+	urls := make([]string, 0, len(p.Records))
+	for _, r := range p.Records {
+		urls = append(urls, r.URL)
+		var old harvest.Record
+		var gone sql.NullString
+		err := sel.QueryRowContext(ctx, r.URL).Scan(&old.Title, &old.Date, &old.DateText, &old.Summary, &gone)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			if _, err := ins.ExecContext(ctx, r.URL, r.Title, r.Date, r.DateText, r.Summary, r.ListingURL, now, now, p.WalkID); err != nil {
+				return c, fmt.Errorf("insert %s: %w", r.URL, err)
+			}
+			c.New++
+			continue
+		case err != nil:
+			return c, fmt.Errorf("read %s: %w", r.URL, err)
+		}
+		changed := false
+		for _, f := range [][3]string{{"title", old.Title, r.Title}, {"date", old.Date, r.Date}, {"date_text", old.DateText, r.DateText}, {"summary", old.Summary, r.Summary}} {
+			if f[1] != f[2] {
+				changed = true
+				if _, err := chg.ExecContext(ctx, r.URL, now, f[0], f[1], f[2], r.ListingURL, p.RunID); err != nil {
+					return c, fmt.Errorf("record change of %s: %w", r.URL, err)
+				}
+			}
+		}
+		if gone.Valid {
+			if _, err := chg.ExecContext(ctx, r.URL, now, "returned", gone.String, "", r.ListingURL, p.RunID); err != nil {
+				return c, fmt.Errorf("record return of %s: %w", r.URL, err)
+			}
+		}
+		if changed {
+			c.Updated++
+		} else {
+			c.Unchanged++
+		}
+		if _, err := upd.ExecContext(ctx, r.Title, r.Date, r.DateText, r.Summary, r.ListingURL, now, p.WalkID, r.URL); err != nil {
+			return c, fmt.Errorf("update %s: %w", r.URL, err)
+		}
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO pages (url, etag, last_modified, next_url, total, record_urls, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified, next_url = excluded.next_url,
+		total = excluded.total, record_urls = excluded.record_urls, fetched_at = excluded.fetched_at`,
+		p.URL, p.ETag, p.LastModified, p.Next, p.Total, strings.Join(urls, "\n"), now)
+	if err != nil {
+		return c, fmt.Errorf("keep page: %w", err)
+	}
+	return c, nil
+}
+
+// touchCached marks the records a 304 page held as seen again.
+func (db *DB) touchCached(ctx context.Context, tx *sql.Tx, p harvest.PageResult, now string) (harvest.Counts, error) {
+	var c harvest.Counts
+	var list string
+	if err := tx.QueryRowContext(ctx, `SELECT record_urls FROM pages WHERE url = ?`, p.URL).Scan(&list); err != nil {
+		return c, fmt.Errorf("read cached page: %w", err)
+	}
+	touch := tx.StmtContext(ctx, db.stmts.touch)
+	for _, u := range strings.Split(list, "\n") {
+		if u == "" {
+			continue
+		}
+		res, err := touch.ExecContext(ctx, now, p.WalkID, u)
+		if err != nil {
+			return c, fmt.Errorf("touch %s: %w", u, err)
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			c.Unchanged++
+		}
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE pages SET fetched_at = ? WHERE url = ?`, now, p.URL)
+	return c, err
+}
+
+// PageRecords calls fn for each fetched page of the walk, in the order the
+// pages were found, with the URLs of the records it held.
+func (db *DB) PageRecords(ctx context.Context, walkID int64, fn func(page string, records []string)) error {
+	rows, err := db.db.QueryContext(ctx, `SELECT f.url, COALESCE(p.record_urls, '') FROM frontier f LEFT JOIN pages p ON p.url = f.url
+		WHERE f.walk_id = ? AND f.state = 'done' ORDER BY f.seq`, walkID)
+	if err != nil {
+		return fmt.Errorf("read page records: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var u, list string
+		if err := rows.Scan(&u, &list); err != nil {
+			return fmt.Errorf("read page records: %w", err)
+		}
+		var recs []string
+		if list != "" {
+			recs = strings.Split(list, "\n")
+		}
+		fn(u, recs)
+	}
+	return rows.Err()
+}
+
+// PageCache returns what is kept of a listing page's last good answer.
+func (db *DB) PageCache(ctx context.Context, url string) (harvest.CachedPage, bool, error) {
+	p := harvest.CachedPage{URL: url}
+	var list string
+	err := db.db.QueryRowContext(ctx, `SELECT etag, last_modified, next_url, total, record_urls FROM pages WHERE url = ?`, url).
+		Scan(&p.ETag, &p.LastModified, &p.Next, &p.Total, &list)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, false, nil
+	}
+	if err != nil {
+		return p, false, fmt.Errorf("read page cache: %w", err)
+	}
+	if list != "" {
+		p.Records = strings.Count(list, "\n") + 1
+	}
+	return p, true, nil
 }
 
 func enqueue(ctx context.Context, tx *sql.Tx, walkID int64, urls []string, now string) error {
@@ -357,19 +513,20 @@ func (db *DB) MarkSkipped(ctx context.Context, walkID int64, url string, reason 
 // Records calls fn for every stored record, in the order they were first
 // stored, reading one row at a time.
 func (db *DB) Records(ctx context.Context, fn func(harvest.Record) error) error {
-	rows, err := db.db.QueryContext(ctx, `SELECT url, title, date, date_text, summary, listing_url, first_seen, last_seen FROM records ORDER BY rowid`)
+	rows, err := db.db.QueryContext(ctx, `SELECT url, title, date, date_text, summary, listing_url, first_seen, last_seen, COALESCE(gone_at, '') FROM records ORDER BY rowid`)
 	if err != nil {
 		return fmt.Errorf("read records: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var r harvest.Record
-		var first, last string
-		if err := rows.Scan(&r.URL, &r.Title, &r.Date, &r.DateText, &r.Summary, &r.ListingURL, &first, &last); err != nil {
+		var first, last, gone string
+		if err := rows.Scan(&r.URL, &r.Title, &r.Date, &r.DateText, &r.Summary, &r.ListingURL, &first, &last, &gone); err != nil {
 			return fmt.Errorf("read records: %w", err)
 		}
 		r.FirstSeen, _ = time.Parse(time.RFC3339, first)
 		r.LastSeen, _ = time.Parse(time.RFC3339, last)
+		r.GoneAt, _ = time.Parse(time.RFC3339, gone)
 		if err := fn(r); err != nil {
 			return err
 		}
@@ -451,6 +608,34 @@ func (db *DB) Runs(ctx context.Context) ([]Run, error) {
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// Changes calls fn for every recorded change, oldest first; with url set,
+// for that record only.
+func (db *DB) Changes(ctx context.Context, url string, fn func(harvest.Change) error) error {
+	q := `SELECT url, changed_at, field, old_value, new_value, listing_url FROM record_changes`
+	args := []any{}
+	if url != "" {
+		q += ` WHERE url = ?`
+		args = append(args, url)
+	}
+	rows, err := db.db.QueryContext(ctx, q+` ORDER BY id`, args...)
+	if err != nil {
+		return fmt.Errorf("read changes: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c harvest.Change
+		var at string
+		if err := rows.Scan(&c.URL, &at, &c.Field, &c.Old, &c.New, &c.ListingURL); err != nil {
+			return fmt.Errorf("read changes: %w", err)
+		}
+		c.ChangedAt, _ = time.Parse(time.RFC3339, at)
+		if err := fn(c); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // Count is the number of stored records.

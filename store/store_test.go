@@ -42,7 +42,7 @@ func rec(url, title string) harvest.Record {
 func TestSavePageDedupsByURL(t *testing.T) {
 	ctx := context.Background()
 	db, now := MustOpen(t)
-	w, err := db.NewWalk(ctx, "http://x/search")
+	w, err := db.NewWalk(ctx, "http://x/search", harvest.WalkFull, "http://x/search")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func TestSavePageDedupsByURL(t *testing.T) {
 func TestFrontierResumesFailedFirst(t *testing.T) {
 	ctx := context.Background()
 	db, _ := MustOpen(t)
-	w, _ := db.NewWalk(ctx, "http://x/search")
+	w, _ := db.NewWalk(ctx, "http://x/search", harvest.WalkFull, "http://x/search")
 	if _, err := db.SavePage(ctx, harvest.PageResult{WalkID: w.ID, URL: "http://x/search", Status: 200,
 		Enqueue: []string{"http://x/search?page=1", "http://x/search?page=2"}}); err != nil {
 		t.Fatal(err)
@@ -118,7 +118,7 @@ func TestReopenKeepsDataAndSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, _ := db.NewWalk(ctx, "http://x/search")
+	w, _ := db.NewWalk(ctx, "http://x/search", harvest.WalkFull, "http://x/search")
 	if _, err := db.SavePage(ctx, harvest.PageResult{WalkID: w.ID, URL: "http://x/search", Records: []harvest.Record{rec("http://x/document/a", "A")}}); err != nil {
 		t.Fatal(err)
 	}
