@@ -98,9 +98,9 @@ var (
 
 // Counts tallies what pages did to the stored records.
 type Counts struct {
-	New       int // records not stored before
-	Updated   int // stored records whose title, date or summary changed
-	Unchanged int // stored records seen again as they were
+	New       int `json:"new"`       // records not stored before
+	Updated   int `json:"updated"`   // stored records whose title, date or summary changed
+	Unchanged int `json:"unchanged"` // stored records seen again as they were
 }
 
 // Add adds o to c.
@@ -121,18 +121,18 @@ const (
 
 // RunSummary is what one `harvest crawl` did.
 type RunSummary struct {
-	Pages       int // listing pages fetched and stored
-	Requests    int // HTTP requests sent, retries and robots.txt included
-	FailedPages int // pages that failed for good
+	Pages       int `json:"pages"`        // listing pages fetched and stored
+	Requests    int `json:"requests"`     // HTTP requests sent, retries and robots.txt included
+	FailedPages int `json:"failed_pages"` // pages that failed for good
 	Counts
-	NotModified   int    // pages answered 304 Not Modified
-	Gone          int    // records the listing no longer shows, marked gone
-	Repaired      int    // pages fetched again to repair pagination drift
-	Records       int    // distinct records seen in this walk so far
-	TotalReported int    // the listing's own total ("of T"); 0 when it gave none
-	Mode          string // WalkFull or WalkIncremental
-	Outcome       string // one of the Outcome constants
-	Message       string // why the run ended as it did, when not complete
+	NotModified   int    `json:"not_modified"`   // pages answered 304 Not Modified
+	Gone          int    `json:"gone"`           // records the listing no longer shows, marked gone
+	Repaired      int    `json:"repaired_pages"` // pages fetched again to repair pagination drift
+	Records       int    `json:"records"`        // distinct records seen in this walk so far
+	TotalReported int    `json:"listing_total"`  // the listing's own total ("of T"); 0 when it gave none
+	Mode          string `json:"mode"`           // WalkFull or WalkIncremental
+	Outcome       string `json:"outcome"`        // one of the Outcome constants
+	Message       string `json:"message"`        // why the run ended as it did, when not complete
 }
 
 // Walk is one pass over a listing from its start URL. An interrupted walk is

@@ -255,6 +255,7 @@ type crawl struct {
 	problems []string // what makes the run partial
 	bounded  bool     // stopped by --max-pages with pages left
 	caughtUp bool     // an incremental walk met a page with nothing new
+	shrank   bool     // the listing's total fell during the walk
 
 	// What the first pages tell of the listing.
 	startNext string          // the first page's next link
@@ -444,6 +445,9 @@ func (c *crawl) save(ctx context.Context, r result, next []string) (harvest.Coun
 	if t := r.page.Window.Total; t > 0 {
 		if c.sum.TotalReported > 0 && t != c.sum.TotalReported {
 			c.log.Info("the listing's total changed during the walk: pagination drift", "was", c.sum.TotalReported, "now", t, "page", r.url)
+			if t < c.sum.TotalReported {
+				c.shrank = true
+			}
 		}
 		c.sum.TotalReported = t
 	}
@@ -526,17 +530,22 @@ func (c *crawl) allPages(ctx context.Context, r result) []string {
 	return out
 }
 
-// repair fetches the listing again from the top when the walk found fewer
-// records than the listing states and pages drifted (the total changed, or a
-// page began with records of the page before), until the count is whole or
-// each page was fetched once more.
+// repair fetches the listing again from the top when pages drifted while the
+// walk ran. Documents published at the top push records down a page: the
+// walk meets some twice and, fetching pages out of order, can miss some, and
+// it misses the new ones on pages it had fetched before; then it found fewer
+// records than the listing states, and the pass stops once the count is
+// whole. Documents withdrawn pull records up a page, past the walk, while the
+// withdrawn ones still count: when the total fell, the count proves nothing
+// and the pass goes over every page once more.
 func (c *crawl) repair(ctx context.Context) error {
 	found, err := c.st.WalkRecords(ctx, c.walk.ID)
 	if err != nil {
 		return err
 	}
 	total := c.sum.TotalReported
-	if total == 0 || found >= total {
+	whole := func() bool { return !c.shrank && found >= total }
+	if total == 0 || (found >= total && !c.shrank) {
 		return nil
 	}
 	overlaps := 0
@@ -553,11 +562,11 @@ func (c *crawl) repair(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	c.log.Warn("fewer records than the listing states: fetching it again from the top to repair drift",
-		"found", found, "total", total, "pages_overlapping", overlaps)
+	c.log.Warn("pages drifted while the walk ran: fetching the listing again from the top",
+		"found", found, "total", total, "total_fell", c.shrank, "pages_overlapping", overlaps)
 	bound := (total + max(c.perPage, 1) - 1) / max(c.perPage, 1)
 	u := c.start
-	for k := 0; u != "" && k <= bound && found < total; k++ {
+	for k := 0; u != "" && k <= bound && !whole(); k++ {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}

@@ -129,8 +129,8 @@ func fromObjects(objs []map[string]string) [][]string {
 // JSON keys come in the order of harvest.Fields, the same as the CSV columns.
 func TestJSONKeyOrder(t *testing.T) {
 	var buf bytes.Buffer
-	enc := export.NewJSONLEncoder(&buf)
-	if err := enc.Encode(tricky[0]); err != nil {
+	enc := export.NewJSONLEncoder(&buf, harvest.Fields)
+	if err := enc.Encode(tricky[0].Values()); err != nil {
 		t.Fatal(err)
 	}
 	enc.Close()
@@ -151,7 +151,7 @@ func TestJSONKeyOrder(t *testing.T) {
 func TestEmptyExports(t *testing.T) {
 	for format, want := range map[string]string{"csv": "url,title,date,date_text,summary,listing_url,first_seen,last_seen,gone_at\n", "json": "[]\n", "jsonl": ""} {
 		var buf bytes.Buffer
-		enc, _ := export.New(format, &buf)
+		enc, _ := export.New(format, &buf, harvest.Fields)
 		if err := enc.Close(); err != nil {
 			t.Fatal(err)
 		}

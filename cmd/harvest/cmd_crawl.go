@@ -37,6 +37,7 @@ func (o *crawlOptions) register(m *Main, args []string) (*crawlFlags, error) {
 	fs.IntVar(&o.cfg.Retries, "retries", d.Retries, "retries of a request that failed in a way that can pass (5xx, 429, timeout, reset, cut-off body)")
 	fs.Int64Var(&o.cfg.MaxBody, "max-body", d.MaxBody, "largest response body in `bytes`; a larger one fails the page")
 	fs.BoolVar(&o.cfg.IgnoreRobots, "ignore-robots", false, "do not read or obey robots.txt")
+	fs.BoolVar(&o.cfg.Incremental, "incremental", false, "walk the listing newest first and stop at the first page with nothing new (needs a profile that knows the order; else a full walk with conditional requests)")
 	logger := m.logFlags(fs)
 	o.cfg.Backoff, o.cfg.MaxRetryWait = d.Backoff, d.MaxRetryWait
 	pos, err := parse(fs, args)
@@ -123,8 +124,11 @@ func runCrawl(ctx context.Context, path string, cfg crawler.Config) (harvest.Run
 
 // report logs the one-line summary of a run.
 func report(log *slog.Logger, s harvest.RunSummary) {
-	attrs := []any{"outcome", s.Outcome, "pages", s.Pages, "requests", s.Requests,
-		"new", s.New, "updated", s.Updated, "unchanged", s.Unchanged, "failed_pages", s.FailedPages, "records", s.Records}
+	attrs := []any{"outcome", s.Outcome, "mode", s.Mode, "pages", s.Pages, "requests", s.Requests, "not_modified", s.NotModified,
+		"new", s.New, "updated", s.Updated, "unchanged", s.Unchanged, "gone", s.Gone, "failed_pages", s.FailedPages, "records", s.Records}
+	if s.Repaired > 0 {
+		attrs = append(attrs, "repaired_pages", s.Repaired)
+	}
 	if s.TotalReported > 0 {
 		attrs = append(attrs, "listing_total", s.TotalReported, "missing", s.TotalReported-s.Records)
 	}
@@ -132,7 +136,7 @@ func report(log *slog.Logger, s harvest.RunSummary) {
 		attrs = append(attrs, "note", s.Message)
 	}
 	switch {
-	case s.Outcome == harvest.OutcomeComplete && (s.TotalReported == 0 || s.Records == s.TotalReported):
+	case s.Outcome == harvest.OutcomeComplete && (s.TotalReported == 0 || s.Records >= s.TotalReported || s.Mode == harvest.WalkIncremental):
 		log.Info("crawl finished", attrs...)
 	default:
 		log.Warn("crawl finished", attrs...)

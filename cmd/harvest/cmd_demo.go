@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/harvest-archive/harvest/crawler"
+	"github.com/harvest-archive/harvest/export"
 	"github.com/harvest-archive/harvest/fixtures"
 	"github.com/harvest-archive/harvest/store"
 )
@@ -64,7 +66,7 @@ func (m *Main) demo(ctx context.Context, args []string) error {
 		return err
 	}
 	defer st.Close()
-	n, err := writeExport(ctx, st, "csv", csvPath, nil)
+	n, err := writeFile(csvPath, nil, func(w io.Writer) (int, error) { return export.Write(ctx, st, "csv", w) })
 	if err != nil {
 		return err
 	}

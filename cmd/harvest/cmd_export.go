@@ -13,10 +13,11 @@ import (
 )
 
 func (m *Main) export(ctx context.Context, args []string) error {
-	fs := m.newFlags("export", "[flags]", "Writes every stored record, to standard output unless --out is given.\nColumns: url, title, date, date_text, summary, listing_url, first_seen, last_seen.")
+	fs := m.newFlags("export", "[flags]", "Writes every stored record, to standard output unless --out is given.\nColumns: url, title, date, date_text, summary, listing_url, first_seen, last_seen, gone_at.")
 	db := fs.String("db", "harvest.db", "SQLite database `file`")
 	format := fs.String("format", "", "csv, json or jsonl (default: from the --out file's extension, else csv)")
 	out := fs.String("out", "", "write to this `file` (replaced whole, only when the export succeeds)")
+	history := fs.Bool("history", false, "write the change history instead: url, changed_at, field, old_value, new_value, listing_url")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -41,28 +42,32 @@ func (m *Main) export(ctx context.Context, args []string) error {
 		return err
 	}
 	defer st.Close()
-	n, err := writeExport(ctx, st, strings.ToLower(*format), *out, m.Stdout)
+	write := func(w io.Writer) (int, error) { return export.Write(ctx, st, strings.ToLower(*format), w) }
+	if *history {
+		write = func(w io.Writer) (int, error) { return export.WriteHistory(ctx, st, "", strings.ToLower(*format), w) }
+	}
+	n, err := writeFile(*out, m.Stdout, write)
 	if err != nil {
 		return err
 	}
 	if *out != "" {
-		fmt.Fprintf(m.Stderr, "harvest: wrote %d records to %s\n", n, *out)
+		fmt.Fprintf(m.Stderr, "harvest: wrote %d rows to %s\n", n, *out)
 	}
 	return nil
 }
 
-// writeExport writes to out through a temporary file renamed into place, so a
-// failed export never leaves half a file; with no out, to w.
-func writeExport(ctx context.Context, src export.Source, format, out string, w io.Writer) (int, error) {
+// writeFile runs write on out through a temporary file renamed into place,
+// so a failed export never leaves half a file; with no out, on w.
+func writeFile(out string, w io.Writer, write func(io.Writer) (int, error)) (int, error) {
 	if out == "" {
-		return export.Write(ctx, src, format, w)
+		return write(w)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*.tmp")
 	if err != nil {
 		return 0, fmt.Errorf("export: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	n, err := export.Write(ctx, src, format, tmp)
+	n, err := write(tmp)
 	if cerr := tmp.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("export %s: %w", out, cerr)
 	}

@@ -89,9 +89,11 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"crawl":  {"walk a listing and store its records", (*Main).crawl},
-	"export": {"write the stored records as CSV, JSON or JSON Lines", (*Main).export},
-	"demo":   {"crawl the bundled fixture archive offline, and export it", (*Main).demo},
+	"crawl":   {"walk a listing and store its records", (*Main).crawl},
+	"export":  {"write the stored records as CSV, JSON or JSON Lines", (*Main).export},
+	"demo":    {"crawl the bundled fixture archive offline, and export it", (*Main).demo},
+	"stats":   {"summarise a database: records, runs, completeness, failures, years", (*Main).stats},
+	"history": {"show the recorded changes of one record", (*Main).history},
 }
 
 // Run runs the command named by args[0].

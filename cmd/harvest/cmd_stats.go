@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/harvest-archive/harvest"
+	"github.com/harvest-archive/harvest/export"
+	"github.com/harvest-archive/harvest/store"
+)
+
+// openExisting opens a database that must exist already.
+func openExisting(ctx context.Context, path string) (*store.DB, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("database %s: %w", path, err)
+	}
+	return store.Open(ctx, path)
+}
+
+func (m *Main) stats(ctx context.Context, args []string) error {
+	fs := m.newFlags("stats", "[flags]", "Summarises a database: records, runs, completeness against the listing's\nlast known total, failed pages, and documents per year.")
+	db := fs.String("db", "harvest.db", "SQLite database `file`")
+	asJSON := fs.Bool("json", false, "print JSON for scripts")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return fmt.Errorf("%w: stats takes no arguments", errUsage)
+	}
+	st, err := openExisting(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	s, err := st.Stats(ctx)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(m.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(s)
+	}
+	writeStats(m.Stdout, s)
+	return nil
+}
+
+// writeStats prints the summary for a person.
+func writeStats(w io.Writer, s store.Stats) {
+	fmt.Fprintf(w, "Records: %d (%d listed, %d gone)\n", s.Records, s.Records-s.Gone, s.Gone)
+	for _, l := range s.Listings {
+		pct := 100.0
+		if l.Total > 0 {
+			pct = 100 * float64(l.Seen) / float64(l.Total)
+		}
+		fmt.Fprintf(w, "Complete: %d of %d the listing states (%.1f%%) at the last full walk, %s\n          %s\n",
+			l.Seen, l.Total, pct, harvest.FormatTime(l.FinishedAt), l.Listing)
+	}
+	fmt.Fprintf(w, "\nRuns: %d\n", len(s.Runs))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "id\tstarted\tduration\tmode\tpages\trequests\t304s\tnew\tchanged\tgone\toutcome\t")
+	for _, r := range s.Runs {
+		dur := "-"
+		if !r.EndedAt.IsZero() {
+			dur = r.EndedAt.Sub(r.StartedAt).Round(time.Second).String()
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t\n", r.ID, harvest.FormatTime(r.StartedAt), dur, r.Mode,
+			r.Pages, r.Requests, r.NotModified, r.New, r.Updated, r.Gone, r.Outcome)
+	}
+	tw.Flush()
+	if len(s.FailedPages) > 0 {
+		fmt.Fprintf(w, "\nPages to retry: %d\n", len(s.FailedPages))
+		for _, f := range s.FailedPages {
+			fmt.Fprintf(w, "  %s  %s (HTTP %d) %s\n", f.State, f.URL, f.Status, f.Error)
+		}
+	}
+	if len(s.Years) > 0 {
+		fmt.Fprintf(w, "\nDocuments per year (%d undated):\n", s.Undated)
+		most := 0
+		for _, y := range s.Years {
+			most = max(most, y.Count)
+		}
+		for _, y := range s.Years {
+			bar := strings.Repeat("#", max(1, y.Count*40/most))
+			fmt.Fprintf(w, "  %s %6d %s\n", y.Year, y.Count, bar)
+		}
+	}
+}
+
+func (m *Main) history(ctx context.Context, args []string) error {
+	fs := m.newFlags("history", "URL [flags]", "Shows the recorded changes of the record with that document URL: each\nchanged field with its old and new value, when, and on which listing page.")
+	db := fs.String("db", "harvest.db", "SQLite database `file`")
+	format := fs.String("format", "", "print as csv, json or jsonl instead of text")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return fmt.Errorf("%w: history takes one document URL", errUsage)
+	}
+	if *format != "" && !oneOf(*format, export.Formats...) {
+		return fmt.Errorf("%w: --format must be one of %s", errUsage, strings.Join(export.Formats, ", "))
+	}
+	u, err := harvest.CanonicalURL(nil, pos[0])
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	st, err := openExisting(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if *format != "" {
+		_, err := export.WriteHistory(ctx, st, u, strings.ToLower(*format), m.Stdout)
+		return err
+	}
+	n := 0
+	err = st.Changes(ctx, u, func(c harvest.Change) error {
+		n++
+		switch c.Field {
+		case "gone":
+			fmt.Fprintf(m.Stdout, "%s  gone from the listing\n", harvest.FormatTime(c.ChangedAt))
+		case "returned":
+			fmt.Fprintf(m.Stdout, "%s  back on the listing (%s)\n", harvest.FormatTime(c.ChangedAt), c.ListingURL)
+		default:
+			fmt.Fprintf(m.Stdout, "%s  %s  (seen on %s)\n    old: %s\n    new: %s\n", harvest.FormatTime(c.ChangedAt), c.Field, c.ListingURL, c.Old, c.New)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		fmt.Fprintf(m.Stdout, "no changes recorded for %s\n", u)
+	}
+	return nil
+}
