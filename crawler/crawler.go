@@ -80,8 +80,9 @@ type Store interface {
 	Pending(ctx context.Context, walkID int64) ([]harvest.PendingPage, error)
 	Known(ctx context.Context, walkID int64, url string) (seq int64, done, known bool, err error)
 	BeginRun(ctx context.Context, w harvest.Walk) (int64, error)
+	HasPageCache(ctx context.Context) (bool, error)
 	PageCache(ctx context.Context, url string) (harvest.CachedPage, bool, error)
-	SavePage(ctx context.Context, p harvest.PageResult) (harvest.Counts, error)
+	SavePages(ctx context.Context, pages []harvest.PageResult) ([]harvest.Counts, error)
 	MarkFailed(ctx context.Context, walkID int64, url string, status int, cause error, enqueue []string) error
 	MarkSkipped(ctx context.Context, walkID int64, url, reason string) error
 	PageRecords(ctx context.Context, walkID int64, fn func(page string, records []string)) error
@@ -165,7 +166,12 @@ func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) 
 		}
 	}
 
-	c := &crawl{cfg: cfg, st: st, f: f, log: log, host: startURL.Host, rules: rules, sum: &sum, start: start, fresh: !resumed}
+	c := &crawl{cfg: cfg, st: st, f: f, log: log, host: startURL.Host, rules: rules, sum: &sum, start: start, fresh: !resumed,
+		order: map[string]int{}, handled: map[string]bool{}}
+	c.queued(start)
+	if has, err := st.HasPageCache(ctx); err == nil && !has {
+		c.noCache = true
+	}
 	// The first page answers for the host before anything is written.
 	var first *result
 	for len(queue) > 0 && first == nil {
@@ -252,16 +258,22 @@ type crawl struct {
 	start    string // the walk's first page
 	fresh    bool   // a new walk (not one taken up again)
 	sum      *harvest.RunSummary
-	problems []string // what makes the run partial
-	bounded  bool     // stopped by --max-pages with pages left
-	caughtUp bool     // an incremental walk met a page with nothing new
-	shrank   bool     // the listing's total fell during the walk
+	problems []string        // what makes the run partial
+	bounded  bool            // stopped by --max-pages with pages left
+	caughtUp bool            // an incremental walk met a page with nothing new
+	noCache  bool            // the store keeps no page yet: nothing to ask conditionally
+	order    map[string]int  // pages met in this run, in order
+	handled  map[string]bool // pages fetched in this run (stored or failed)
+	shrank   bool            // the listing's total fell during the walk
 
 	// What the first pages tell of the listing.
-	startNext string          // the first page's next link
-	perPage   int             // records per page, from the first page's window
-	firstTot  int             // the total the first page stated
-	pageURL   func(int) string // the URL of page k (0-based), once known
+	startNext string   // the first page's next link
+	perPage   int      // records per page, from the first page's window
+	firstTot  int      // the total the first page stated
+	pat       *pattern // how pages are numbered, once known
+	gen       int      // the next page number to send for from pat
+	pages     int      // how many pages the listing has, by its total
+	metPage   []bool   // page numbers met in this run, once pat is known
 }
 
 // result is a fetched and parsed listing page.
@@ -272,6 +284,8 @@ type result struct {
 	invalid     int
 	etag, lastM string
 	notModified bool
+	next        []harvest.PendingPage // the pages it leads to
+	enqueue     []string              // further pages of the listing it made known
 	page        harvest.ListingPage
 	err         error // fetch or parse failure
 }
@@ -280,11 +294,29 @@ type result struct {
 // page's last good answer it asks conditionally; a 304 gives the page as it
 // was then.
 func (c *crawl) fetchPage(ctx context.Context, u string) result {
-	r := result{url: u}
-	cached, haveCache, err := c.st.PageCache(ctx, u)
+	return c.fetchWith(ctx, u, c.cached(ctx, u))
+}
+
+// cached returns what the store keeps of u's last good answer, if anything.
+func (c *crawl) cached(ctx context.Context, u string) *harvest.CachedPage {
+	if c.noCache {
+		return nil
+	}
+	p, ok, err := c.st.PageCache(ctx, u)
 	if err != nil {
 		c.log.Warn("page cache", "url", u, "err", err)
 	}
+	if !ok {
+		return nil
+	}
+	return &p
+}
+
+// fetchWith is fetchPage with the page's cache entry read already (nil: none),
+// so that the workers that call it never wait on the database.
+func (c *crawl) fetchWith(ctx context.Context, u string, cached *harvest.CachedPage) result {
+	r := result{url: u}
+	haveCache := cached != nil
 	hdr := http.Header{}
 	if haveCache {
 		if cached.ETag != "" {
@@ -323,6 +355,9 @@ func (c *crawl) fetchPage(ctx context.Context, u string) result {
 		r.page.Warnings = append(r.page.Warnings, fmt.Sprintf("%s: %d bytes not valid in its charset %s were replaced with U+FFFD", u, resp.Invalid, resp.Charset))
 	}
 	page, err := parse(resp.Body, u, c.cfg.Profile)
+	if errors.Is(err, harvest.ErrChallenge) {
+		c.f.transport.halted.Store(true)
+	}
 	page.Warnings = append(r.page.Warnings, page.Warnings...)
 	r.page, r.err = page, err
 	if page.Next != "" {
@@ -344,22 +379,36 @@ func parse(body []byte, u string, p parser.Profile) (page harvest.ListingPage, e
 }
 
 // loop fetches the queue, at most cfg.Concurrency pages at a time, and stores
-// each page as it comes back. Pages found on a page join the queue.
+// each page as it comes back. Pages found on a page join the queue, and are
+// sent for before the page is stored, so that storing overlaps fetching.
+// Pages are stored in groups, one transaction each, whenever no fetched page
+// is waiting (group commit); an incremental walk, whose end depends on what a
+// page held, stores each page before going on.
 func (c *crawl) loop(ctx context.Context, queue []harvest.PendingPage, first *result) error {
-	results := make(chan result)
+	// Group commit: pages wait in memory until maxBatch of them, or until
+	// no fetched page waits and minBatch are there or the oldest is
+	// maxBatchAge old. A kill loses at most those; the next run fetches them.
+	const maxBatch, minBatch, maxBatchAge = 64, 16, 250 * time.Millisecond
+	batchAt := time.Now()
+	results := make(chan result, c.cfg.Concurrency+2)
 	inflight, fetched := 0, 0
-	var stop error
-	if first != nil {
-		fetched++
-		if err := c.handle(ctx, *first, &queue); err != nil {
-			stop = err
-		}
+	var stop, storeErr error
+	var batch []result
+	for _, p := range queue {
+		c.queued(p.URL)
 	}
-	for {
-		for stop == nil && ctx.Err() == nil && inflight < c.cfg.Concurrency && len(queue) > 0 {
+	// Workers fetch and parse. There are a few more of them than requests
+	// may be in flight, so that parsing one page overlaps fetching the next:
+	// the transport's gate holds the requests to cfg.Concurrency per host.
+	workers := c.cfg.Concurrency + 2
+	dispatch := func() {
+		for stop == nil && ctx.Err() == nil && inflight < workers {
+			if len(queue) == 0 && !c.generate(&queue) {
+				return
+			}
 			if c.cfg.MaxPages > 0 && fetched >= c.cfg.MaxPages {
 				c.bounded = true
-				break
+				return
 			}
 			p := queue[0]
 			queue = queue[1:]
@@ -369,96 +418,224 @@ func (c *crawl) loop(ctx context.Context, queue []harvest.PendingPage, first *re
 			}
 			fetched++
 			inflight++
-			go func(u string) { results <- c.fetchPage(ctx, u) }(p.URL)
+			cached := c.cached(ctx, p.URL)
+			go func(u string) { results <- c.fetchWith(ctx, u, cached) }(p.URL)
 		}
+	}
+	// flush stores the waiting pages: whole pages, kept even when the run
+	// stops for another reason (Ctrl-C included), unless the store failed.
+	flush := func() {
+		if len(batch) > 0 && storeErr == nil {
+			if storeErr = c.save(context.WithoutCancel(ctx), batch); storeErr != nil && stop == nil {
+				stop = storeErr
+			}
+		}
+		batch = batch[:0]
+	}
+	handle := func(r result) {
+		next, err := c.plan(ctx, &r)
+		if err != nil {
+			stop = err
+			return
+		}
+		c.markHandled(r.url)
+		switch {
+		case r.err != nil:
+			flush()
+			queue = append(queue, next...)
+			c.sum.FailedPages++
+			c.problems = append(c.problems, r.err.Error())
+			c.log.Warn("page failed", "url", r.url, "status", r.status, "err", r.err)
+			if err := c.st.MarkFailed(ctx, c.walk.ID, r.url, r.status, r.err, append(urlsOf(next), r.enqueue...)); err != nil {
+				stop = err
+			}
+		case c.sum.Mode == harvest.WalkIncremental:
+			r.next = next
+			if stop = c.save(ctx, []result{r}); stop == nil && !c.caughtUp {
+				queue = append(queue, next...)
+			}
+		default:
+			r.next = next
+			queue = append(queue, next...)
+			dispatch()
+			if len(batch) == 0 {
+				batchAt = time.Now()
+			}
+			batch = append(batch, r)
+			if len(batch) >= maxBatch {
+				flush()
+			}
+		}
+	}
+	if first != nil {
+		fetched++
+		handle(*first)
+	}
+	for {
+		dispatch()
 		if inflight == 0 {
 			break
 		}
-		r := <-results
+		var r result
+		select {
+		case r = <-results:
+		default:
+			// Nothing is waiting: a good time to store what is, once it is
+			// worth a transaction.
+			if len(batch) >= minBatch || time.Since(batchAt) >= maxBatchAge {
+				flush()
+			}
+			r = <-results
+		}
 		inflight--
 		if stop != nil || ctx.Err() != nil {
 			continue // drain what is in flight; store nothing more
 		}
-		if err := c.handle(ctx, r, &queue); err != nil {
-			stop = err
-		}
+		handle(r)
 	}
+	flush()
 	if stop != nil {
 		return stop
 	}
 	return ctx.Err()
 }
 
-// handle stores one result and queues the pages it leads to.
-func (c *crawl) handle(ctx context.Context, r result, queue *[]harvest.PendingPage) error {
+func urlsOf(pages []harvest.PendingPage) []string {
+	out := make([]string, len(pages))
+	for i, p := range pages {
+		out[i] = p.URL
+	}
+	return out
+}
+
+// met reports whether u was met in this run.
+func (c *crawl) met(u string) bool {
+	if k, ok := c.pageNumber(u); ok {
+		return c.metPage[k]
+	}
+	_, ok := c.order[u]
+	return ok
+}
+
+// queued notes that u is in the walk, in the order pages were met. Pages
+// that page numbering covers take a bit each, not an entry: memory does not
+// grow with the listing.
+func (c *crawl) queued(u string) {
+	if k, ok := c.pageNumber(u); ok {
+		c.metPage[k] = true
+		return
+	}
+	if _, ok := c.order[u]; !ok {
+		c.order[u] = len(c.order)
+	}
+}
+
+func (c *crawl) markHandled(u string) {
+	if _, ok := c.pageNumber(u); !ok {
+		c.handled[u] = true
+	}
+}
+
+// pageNumber returns u's page number, when page numbering is known and u is
+// one of the listing's pages.
+func (c *crawl) pageNumber(u string) (int, bool) {
+	if c.pat == nil {
+		return 0, false
+	}
+	if u == c.start {
+		return 0, true
+	}
+	k, ok := c.pat.index(u)
+	if !ok || k < 0 || k >= len(c.metPage) {
+		return 0, false
+	}
+	return k, true
+}
+
+// generate puts the next page of the listing not met yet on the queue, once
+// page numbering is known; false when there is none.
+func (c *crawl) generate(queue *[]harvest.PendingPage) bool {
+	for c.pat != nil && c.gen < c.pages {
+		k := c.gen
+		c.gen++
+		if c.metPage[k] {
+			continue
+		}
+		c.metPage[k] = true
+		*queue = append(*queue, harvest.PendingPage{URL: c.pat.url(k)})
+		return true
+	}
+	return false
+}
+
+// plan judges a result and returns the pages it leads to; the pages of the
+// listing that it made known (once page numbering is), it sets in
+// r.enqueue: they go to the frontier, and to the queue only when their turn
+// comes (see generate).
+func (c *crawl) plan(ctx context.Context, r *result) ([]harvest.PendingPage, error) {
 	for _, w := range r.page.Warnings {
 		c.log.Warn(w)
 	}
 	if ctx.Err() != nil && r.err != nil {
-		return ctx.Err()
+		return nil, ctx.Err()
 	}
 	if errors.Is(r.err, harvest.ErrChallenge) {
-		return r.err
+		return nil, r.err
 	}
-	next := c.follow(ctx, r)
-	if r.err != nil {
-		c.sum.FailedPages++
-		c.problems = append(c.problems, r.err.Error())
-		c.log.Warn("page failed", "url", r.url, "status", r.status, "err", r.err)
-		if err := c.st.MarkFailed(ctx, c.walk.ID, r.url, r.status, r.err, next); err != nil {
-			return err
+	var out []harvest.PendingPage
+	for _, u := range c.follow(ctx, *r) {
+		c.queued(u)
+		out = append(out, harvest.PendingPage{URL: u})
+	}
+	r.enqueue = c.allPages(*r)
+	return out, nil
+}
+
+// save stores good pages in one transaction and counts them. In an
+// incremental walk it notes when a whole page held nothing new.
+func (c *crawl) save(ctx context.Context, rs []result) error {
+	pages := make([]harvest.PageResult, len(rs))
+	for i, r := range rs {
+		pages[i] = harvest.PageResult{
+			WalkID: c.walk.ID, RunID: c.runID, URL: r.url, Status: r.status, Records: r.page.Records,
+			Total: r.page.Window.Total, Enqueue: append(urlsOf(r.next), r.enqueue...), Charset: r.charset, InvalidBytes: r.invalid,
+			ETag: r.etag, LastModified: r.lastM, Next: r.page.Next, NotModified: r.notModified,
 		}
-	} else {
-		counts, err := c.save(ctx, r, next)
-		if err != nil {
-			return err
+	}
+	counts, err := c.st.SavePages(ctx, pages)
+	if err != nil {
+		return err
+	}
+	for i, r := range rs {
+		cnt := counts[i]
+		c.sum.Pages++
+		if r.notModified {
+			c.sum.NotModified++
 		}
-		if c.sum.Mode == harvest.WalkIncremental && counts.New == 0 && counts.Updated == 0 && counts.Unchanged > 0 && len(next) > 0 {
-			// Already saved with its next page queued in the frontier; the
-			// walk ends here all the same (the walk is finished at the end).
+		c.sum.Counts.Add(cnt)
+		if t := r.page.Window.Total; t > 0 {
+			if c.sum.TotalReported > 0 && t != c.sum.TotalReported {
+				c.log.Info("the listing's total changed during the walk: pagination drift", "was", c.sum.TotalReported, "now", t, "page", r.url)
+				if t < c.sum.TotalReported {
+					c.shrank = true
+				}
+			}
+			c.sum.TotalReported = t
+		}
+		if c.sum.Mode == harvest.WalkIncremental && cnt.New == 0 && cnt.Updated == 0 && cnt.Unchanged > 0 && len(r.next) > 0 {
+			// Its next page stays pending in this walk's frontier, never
+			// fetched: the walk is finished at the end all the same.
 			c.caughtUp = true
 			c.log.Info("incremental: a whole page of records already stored; stopping", "page", r.url)
-			next = nil
 		}
-	}
-	for _, u := range next {
-		*queue = append(*queue, harvest.PendingPage{URL: u})
+		c.log.Debug("page stored", "url", r.url, "records", len(r.page.Records), "new", cnt.New, "not_modified", r.notModified, "strategy", r.page.Strategy)
 	}
 	return nil
 }
 
-// save stores a good page and counts it.
-func (c *crawl) save(ctx context.Context, r result, next []string) (harvest.Counts, error) {
-	counts, err := c.st.SavePage(ctx, harvest.PageResult{
-		WalkID: c.walk.ID, RunID: c.runID, URL: r.url, Status: r.status, Records: r.page.Records,
-		Total: r.page.Window.Total, Enqueue: next, Charset: r.charset, InvalidBytes: r.invalid,
-		ETag: r.etag, LastModified: r.lastM, Next: r.page.Next, NotModified: r.notModified,
-	})
-	if err != nil {
-		return counts, err
-	}
-	c.sum.Pages++
-	if r.notModified {
-		c.sum.NotModified++
-	}
-	c.sum.Counts.Add(counts)
-	if t := r.page.Window.Total; t > 0 {
-		if c.sum.TotalReported > 0 && t != c.sum.TotalReported {
-			c.log.Info("the listing's total changed during the walk: pagination drift", "was", c.sum.TotalReported, "now", t, "page", r.url)
-			if t < c.sum.TotalReported {
-				c.shrank = true
-			}
-		}
-		c.sum.TotalReported = t
-	}
-	c.log.Debug("page stored", "url", r.url, "records", len(r.page.Records), "new", counts.New, "not_modified", r.notModified, "strategy", r.page.Strategy)
-	return counts, nil
-}
-
 // follow decides which pages a result leads to: its next page, if it is on
-// the host and new to the walk, and, once the first two pages have shown how
-// pages are numbered, every page of the listing. A next link back to a page
-// fetched before this one is a pager loop: reported, not followed.
+// the host and new to the walk. A next link back to a page fetched before
+// this one is a pager loop: reported, not followed.
 func (c *crawl) follow(ctx context.Context, r result) []string {
 	var out []string
 	if n := r.page.Next; n != "" {
@@ -469,15 +646,12 @@ func (c *crawl) follow(ctx context.Context, r result) []string {
 			out = append(out, n)
 		}
 	}
-	for _, u := range c.allPages(ctx, r) {
-		if u != r.page.Next {
-			out = append(out, u)
-		}
-	}
 	return out
 }
 
-// newPage reports whether next is a page to add to the walk.
+// newPage reports whether next is a page to add to the walk. Pages met in
+// this run are known from memory (some may not be stored yet); pages of an
+// earlier run of the walk, from the frontier.
 func (c *crawl) newPage(ctx context.Context, from, next string) (bool, error) {
 	if !sameHost(next, c.host) {
 		msg := fmt.Sprintf("%s: next link leads to another host (%s); not followed", from, next)
@@ -485,11 +659,26 @@ func (c *crawl) newPage(ctx context.Context, from, next string) (bool, error) {
 		c.problems = append(c.problems, msg)
 		return false, nil
 	}
-	seq, done, known, err := c.st.Known(ctx, c.walk.ID, next)
-	if err != nil || !known {
-		return err == nil, err
+	loop := false
+	kn, numbered := c.pageNumber(next)
+	switch {
+	case numbered:
+		if !c.metPage[kn] {
+			return true, nil
+		}
+		kf, ok := c.pageNumber(from)
+		loop = ok && kn <= kf
+	case c.met(next):
+		loop = c.handled[next] && c.order[next] <= c.order[from]
+	default:
+		seq, done, known, err := c.st.Known(ctx, c.walk.ID, next)
+		if err != nil || !known {
+			return err == nil, err
+		}
+		fromSeq, _, fromKnown, err := c.st.Known(ctx, c.walk.ID, from)
+		loop = err == nil && done && fromKnown && seq <= fromSeq
 	}
-	if mySeq, _, _, err := c.st.Known(ctx, c.walk.ID, from); err == nil && done && seq <= mySeq {
+	if loop {
 		msg := fmt.Sprintf("pager loops: %s leads back to %s, already fetched", from, next)
 		c.log.Warn(msg)
 		c.problems = append(c.problems, msg)
@@ -497,10 +686,12 @@ func (c *crawl) newPage(ctx context.Context, from, next string) (bool, error) {
 	return false, nil
 }
 
-// allPages queues every page of the listing once the first page has stated
-// the total and the second has confirmed how pages are numbered. It does so
-// only for a fresh full walk, whose order it can still choose.
-func (c *crawl) allPages(ctx context.Context, r result) []string {
+// allPages works out, once the first page has stated the total and the
+// second has confirmed how pages are numbered, every page of the listing: it
+// returns them for the frontier (so that an interrupted walk knows them all),
+// and from then on the loop sends for them cfg.Concurrency at a time. Only a
+// fresh full walk does so, whose order it can still choose.
+func (c *crawl) allPages(r result) []string {
 	if !c.fresh || c.sum.Mode != harvest.WalkFull || r.err != nil {
 		return nil
 	}
@@ -509,24 +700,31 @@ func (c *crawl) allPages(ctx context.Context, r result) []string {
 	case r.url == c.start && w.First == 1 && w.Total > w.Last && r.page.Next != "":
 		c.startNext, c.perPage, c.firstTot = r.page.Next, w.Last-w.First+1, w.Total
 		return nil
-	case r.url != c.startNext || c.startNext == "" || c.pageURL != nil:
+	case r.url != c.startNext || c.startNext == "" || c.pat != nil:
 		return nil
 	}
-	pageURL, ok := pagePattern(c.start, c.startNext, c.perPage)
+	pat, ok := pagePattern(c.start, c.startNext, c.perPage)
 	if !ok || w.First != c.perPage+1 {
 		c.log.Info("pages are not numbered in a way harvest can predict; following next links one by one", "page", r.url)
 		return nil
 	}
-	c.pageURL = pageURL
 	total := max(w.Total, c.firstTot)
+	c.pages = (total + c.perPage - 1) / c.perPage
+	// Room for a listing that grows while it is walked.
+	c.metPage = make([]bool, c.pages+c.pages/2+16)
+	c.pat, c.gen = pat, 2
+	for u := range c.order { // pages met before numbering was known
+		if k, ok := c.pageNumber(u); ok {
+			c.metPage[k] = true
+		}
+	}
 	var out []string
-	for k := 2; k*c.perPage < total; k++ {
-		u := pageURL(k)
-		if _, _, known, err := c.st.Known(ctx, c.walk.ID, u); err == nil && !known && c.rules.allowed(u) {
+	for k := 2; k < c.pages; k++ {
+		if u := pat.url(k); !c.metPage[k] && c.rules.allowed(u) {
 			out = append(out, u)
 		}
 	}
-	c.log.Info("listing total known: fetching its pages concurrently", "pages", len(out)+2, "per_page", c.perPage, "concurrency", c.cfg.Concurrency)
+	c.log.Info("listing total known: fetching its pages concurrently", "pages", c.pages, "per_page", c.perPage, "concurrency", c.cfg.Concurrency)
 	return out
 }
 
@@ -578,7 +776,7 @@ func (c *crawl) repair(ctx context.Context) error {
 			c.log.Warn("repair: page failed", "url", u, "err", r.err)
 			break
 		}
-		if _, err := c.save(ctx, r, nil); err != nil {
+		if err := c.save(ctx, []result{r}); err != nil {
 			return err
 		}
 		c.sum.Repaired++
@@ -587,8 +785,8 @@ func (c *crawl) repair(ctx context.Context) error {
 		}
 		total = c.sum.TotalReported
 		u = r.page.Next
-		if c.pageURL != nil {
-			u = c.pageURL(k + 1)
+		if c.pat != nil {
+			u = c.pat.url(k + 1)
 			if (k+1)*c.perPage >= total {
 				u = ""
 			}

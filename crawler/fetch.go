@@ -169,7 +169,7 @@ func (f *fetcher) judge(resp *response, err error, attempt int) (bool, time.Dura
 	if err != nil {
 		var dnsErr *net.DNSError
 		switch {
-		case errors.Is(err, errOffHost), errors.Is(err, errTooLarge), errors.Is(err, context.Canceled):
+		case errors.Is(err, errOffHost), errors.Is(err, errTooLarge), errors.Is(err, errHalted), errors.Is(err, context.Canceled):
 			return false, 0
 		case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
 			return false, 0
@@ -223,7 +223,12 @@ type politeTransport struct {
 	gate     *gate
 	maxBody  int64
 	requests atomic.Int64
+	// halted is set once the site answered with a bot challenge: no request
+	// is sent after that.
+	halted atomic.Bool
 }
+
+var errHalted = errors.New("not sent: the site refused automated access")
 
 func (t *politeTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	release, err := t.gate.acquire(req.Context(), req.URL.Host)
@@ -231,6 +236,9 @@ func (t *politeTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	defer release()
+	if t.halted.Load() {
+		return nil, errHalted
+	}
 	t.requests.Add(1)
 	resp, err := t.base.RoundTrip(req)
 	if err != nil {
@@ -247,6 +255,9 @@ func (t *politeTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if int64(len(body)) > limit {
 		return nil, fmt.Errorf("%s: %w (%d bytes)", req.URL, errTooLarge, limit)
+	}
+	if (resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusServiceUnavailable || resp.StatusCode == http.StatusTooManyRequests) && parser.IsChallenge(body) {
+		t.halted.Store(true)
 	}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
 		if d, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {

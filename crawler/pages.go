@@ -45,12 +45,18 @@ func withQuery(u, query string) (string, error) {
 	return listingURL(nil, p.String())
 }
 
+// pattern is how a listing numbers its pages.
+type pattern struct {
+	url   func(k int) string         // the URL of page k (0-based)
+	index func(u string) (int, bool) // the page number of a listing URL
+}
+
 // pagePattern works out how a listing numbers its pages from its first page's
 // URL and its next link: exactly one query parameter must differ, holding
 // the second page's number. It knows page indexes from 0 (Drupal's page=1 on
 // the second page) or 1 (page=2), and offsets from 0 (start=10) or 1
-// (start=11). It returns the URL of page k (0-based).
-func pagePattern(first, second string, perPage int) (func(k int) string, bool) {
+// (start=11).
+func pagePattern(first, second string, perPage int) (*pattern, bool) {
 	a, err1 := url.Parse(first)
 	b, err2 := url.Parse(second)
 	if err1 != nil || err2 != nil || a.Path != b.Path || a.Host != b.Host || perPage < 1 {
@@ -76,24 +82,47 @@ func pagePattern(first, second string, perPage int) (func(k int) string, bool) {
 		return nil, false
 	}
 	var value func(k int) int
+	var number func(v int) (int, bool)
 	switch val {
 	case 1:
 		value = func(k int) int { return k }
+		number = func(v int) (int, bool) { return v, true }
 	case 2:
 		value = func(k int) int { return k + 1 }
+		number = func(v int) (int, bool) { return v - 1, true }
 	case perPage:
 		value = func(k int) int { return k * perPage }
+		number = func(v int) (int, bool) { return v / perPage, v%perPage == 0 }
 	case perPage + 1:
 		value = func(k int) int { return k*perPage + 1 }
+		number = func(v int) (int, bool) { return (v - 1) / perPage, (v-1)%perPage == 0 }
 	default:
 		return nil, false
 	}
-	return func(k int) string {
-		q := b.Query()
-		q.Set(param, strconv.Itoa(value(k)))
-		u := *b
-		u.RawQuery = q.Encode()
-		s, _ := listingURL(nil, u.String())
-		return s
+	return &pattern{
+		url: func(k int) string {
+			q := b.Query()
+			q.Set(param, strconv.Itoa(value(k)))
+			u := *b
+			u.RawQuery = q.Encode()
+			s, _ := listingURL(nil, u.String())
+			return s
+		},
+		index: func(s string) (int, bool) {
+			u, err := url.Parse(s)
+			if err != nil || u.Path != b.Path || u.Host != b.Host {
+				return 0, false
+			}
+			q := u.Query()
+			v, err := strconv.Atoi(q.Get(param))
+			if err != nil || len(q[param]) != 1 {
+				return 0, false
+			}
+			q.Set(param, strconv.Itoa(val))
+			if q.Encode() != qb.Encode() { // other parameters must be the same
+				return 0, false
+			}
+			return number(v)
+		},
 	}, true
 }

@@ -25,6 +25,8 @@ func byShape(body *html.Node, base *url.URL, p Profile, hasWindow bool) []harves
 	groups := map[string][]*html.Node{}
 	var order []string
 	for _, a := range cascadia.QueryAll(body, linkSel) {
+		// A link whose text is only a date is most often a copy the HTML
+		// parser made of an <a> left open: no title.
 		if outside(a, body) || !isDocLink(a, base, p) || looksLikeDate(nodeText(a, nil)) {
 			continue
 		}

@@ -17,7 +17,7 @@ import (
 // it never guesses.
 func NormalizeDate(s string) string {
 	t := strings.ToLower(collapseSpace(s))
-	t = strings.NewReplacer("–", "-", "—", "-", "‒", "-", "−", "-").Replace(t)
+	t = dashes.Replace(t)
 	t = strings.TrimSpace(strings.TrimRight(t, "."))
 	if t == "" {
 		return ""
@@ -84,6 +84,8 @@ func NormalizeDate(s string) string {
 	}
 	return l.format() + qual + "/" + r.format() + qual
 }
+
+var dashes = strings.NewReplacer("–", "-", "—", "-", "‒", "-", "−", "-")
 
 var approxPrefixes = []string{"circa ", "approximately ", "approx. ", "approx ", "about ", "around ", "ca. ", "ca ", "c. ", "c ", "c."}
 
@@ -258,8 +260,8 @@ var monthNames = map[string]int{
 // looksLikeDate reports whether s, a short run of text, reads as a date. The
 // auto strategy uses it to find the date line of a record block.
 func looksLikeDate(s string) bool {
-	if len(s) > 60 || len(s) < 4 {
-		return false
+	if len(s) > 60 || len(s) < 4 || !strings.ContainsAny(s, "0123456789") {
+		return false // every date harvest reads has a year
 	}
 	return NormalizeDate(s) != ""
 }

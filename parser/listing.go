@@ -83,6 +83,7 @@ var (
 	outsideSel = cascadia.MustCompile(`nav, header, footer, form, aside, [role=navigation], [role=banner], [role=contentinfo], .pager, .pagination, .breadcrumb, .facets, .menu`)
 	nextSel    = cascadia.MustCompile(`link[rel~=next][href], a[rel~=next][href], li.pager__item--next a[href], li.pager-next a[href], li.next a[href], a.next[href], .pagination .next a[href], a[aria-label="Next page"][href], a[title="Go to next page"][href]`)
 	windowRe   = regexp.MustCompile(`(?i)(\d[\d,.]*)\s*(?:-|–|—|to)\s*(\d[\d,.]*)\s+of\s+(?:about\s+|approximately\s+)?(\d[\d,.]*)`)
+	thousands  = strings.NewReplacer(",", "", ".", "")
 	emptyRe    = regexp.MustCompile(`(?i)\b(no results|no documents found|no records found|nothing found|no matches|0 results|your search yielded no results)\b`)
 )
 
@@ -93,7 +94,7 @@ func parseWindow(text string) harvest.Window {
 		return harvest.Window{}
 	}
 	num := func(s string) int {
-		n, _ := strconv.Atoi(strings.NewReplacer(",", "", ".", "").Replace(s))
+		n, _ := strconv.Atoi(thousands.Replace(s))
 		return n
 	}
 	w := harvest.Window{First: num(m[1]), Last: num(m[2]), Total: num(m[3])}
@@ -108,47 +109,64 @@ func saysEmpty(w harvest.Window, text string) bool {
 }
 
 // findNext returns the absolute URL of the pager's next page, with any query
-// parameter of the current page that the link lost put back, or "".
+// parameter of the current page that the link lost put back, or "". It tries
+// the profile's selector, then the common pager markups, then links whose
+// text says "next".
 func findNext(root *html.Node, base *url.URL, p Profile) string {
-	var cands []*html.Node
-	if len(p.sels.next) > 0 {
-		cands = append(cands, cascadia.QueryAll(root, p.sels.next)...)
+	current, _ := harvest.CanonicalURL(nil, base.String())
+	try := func(cands []*html.Node) string {
+		for _, n := range cands {
+			if u := nextURL(n, base, current, p); u != "" {
+				return u
+			}
+		}
+		return ""
 	}
-	cands = append(cands, cascadia.QueryAll(root, nextSel)...)
+	if len(p.sels.next) > 0 {
+		if u := try(cascadia.QueryAll(root, p.sels.next)); u != "" {
+			return u
+		}
+	}
+	if u := try(cascadia.QueryAll(root, nextSel)); u != "" {
+		return u
+	}
+	var byText []*html.Node
 	for _, a := range cascadia.QueryAll(root, linkSel) {
 		switch strings.ToLower(nodeText(a, nil)) {
 		case "next", "next ›", "next »", "next >", "next page", "›", "next→", "next →":
-			cands = append(cands, a)
+			byText = append(byText, a)
 		}
 	}
-	for _, n := range cands {
-		href, _ := hasClassOrAttr(n, "href")
-		if href == "" || strings.HasPrefix(href, "#") || strings.HasPrefix(strings.ToLower(href), "javascript:") {
-			continue
-		}
-		next, err := harvest.CanonicalURL(base, href)
-		if err != nil {
-			continue
-		}
-		u, _ := url.Parse(next)
-		q, bq := u.Query(), base.Query()
-		added := false
-		for k, v := range bq {
-			if _, ok := q[k]; !ok && k != p.PageParam {
-				q[k] = v
-				added = true
-			}
-		}
-		if added {
-			u.RawQuery = q.Encode()
-			next = u.String()
-		}
-		if cur, _ := harvest.CanonicalURL(nil, base.String()); next == cur {
-			continue
-		}
-		return next
+	return try(byText)
+}
+
+// nextURL resolves a next link, or returns "" when it is no page link.
+func nextURL(n *html.Node, base *url.URL, current string, p Profile) string {
+	href, _ := hasClassOrAttr(n, "href")
+	if href == "" || strings.HasPrefix(href, "#") || strings.HasPrefix(strings.ToLower(href), "javascript:") {
+		return ""
 	}
-	return ""
+	next, err := harvest.CanonicalURL(base, href)
+	if err != nil {
+		return ""
+	}
+	u, _ := url.Parse(next)
+	q, bq := u.Query(), base.Query()
+	added := false
+	for k, v := range bq {
+		if _, ok := q[k]; !ok && k != p.PageParam {
+			q[k] = v
+			added = true
+		}
+	}
+	if added {
+		u.RawQuery = q.Encode()
+		next = u.String()
+	}
+	if next == current {
+		return ""
+	}
+	return next
 }
 
 // byProfile finds records with the profile's selectors.

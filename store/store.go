@@ -29,9 +29,15 @@ type DB struct {
 	db    *sql.DB
 	path  string
 	lock  *fileLock
-	stmts struct{ sel, ins, upd, chg, touch *sql.Stmt }
+	stmts struct {
+		sel, ins, upd, chg, touch  *sql.Stmt // records
+		enqueue, done, keep, cache *sql.Stmt // frontier and pages
+		known                      *sql.Stmt
+	}
 	// Now gives the time stamps; tests replace it.
 	Now func() time.Time
+
+	totals map[int64]int // the total last written for each walk
 }
 
 // Open opens (creating when needed) the database at path and migrates its
@@ -46,7 +52,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// One connection: SQLite has one writer, and this keeps every statement
 	// of a transaction on it.
 	sqldb.SetMaxOpenConns(1)
-	db := &DB{db: sqldb, path: path, Now: time.Now}
+	db := &DB{db: sqldb, path: path, Now: time.Now, totals: map[int64]int{}}
 	if err := db.migrate(ctx); err != nil {
 		sqldb.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -65,10 +71,24 @@ func (db *DB) prepare(ctx context.Context) error {
 		sql  string
 	}{
 		{&db.stmts.sel, `SELECT title, date, date_text, summary, gone_at FROM records WHERE url = ?`},
-		{&db.stmts.ins, `INSERT INTO records (url, title, date, date_text, summary, listing_url, first_seen, last_seen, last_walk) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&db.stmts.ins, `INSERT INTO records (url, title, date, date_text, summary, listing_url, first_seen, last_seen, last_walk) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (url) DO NOTHING`},
 		{&db.stmts.upd, `UPDATE records SET title = ?, date = ?, date_text = ?, summary = ?, listing_url = ?, last_seen = ?, last_walk = ?, gone_at = NULL WHERE url = ?`},
 		{&db.stmts.chg, `INSERT INTO record_changes (url, changed_at, field, old_value, new_value, listing_url, run_id) VALUES (?, ?, ?, ?, ?, ?, ?)`},
 		{&db.stmts.touch, `UPDATE records SET last_seen = ?, last_walk = ?, gone_at = NULL WHERE url = ?`},
+		{&db.stmts.enqueue, `INSERT INTO frontier (walk_id, url, seq, state, updated_at)
+			VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM frontier WHERE walk_id = ?), 'pending', ?)
+			ON CONFLICT (walk_id, url) DO NOTHING`},
+		{&db.stmts.done, `INSERT INTO frontier (walk_id, url, seq, state, status, records, attempts, charset, invalid_bytes, updated_at)
+			VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM frontier WHERE walk_id = ?), 'done', ?, ?, 1, NULLIF(?, ''), ?, ?)
+			ON CONFLICT (walk_id, url) DO UPDATE SET state = 'done', status = excluded.status, error = NULL, records = excluded.records,
+			attempts = attempts + 1, charset = COALESCE(excluded.charset, charset), invalid_bytes = excluded.invalid_bytes,
+			updated_at = excluded.updated_at`},
+		{&db.stmts.keep, `INSERT INTO pages (url, etag, last_modified, next_url, total, record_urls, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified, next_url = excluded.next_url,
+			total = excluded.total, record_urls = excluded.record_urls, fetched_at = excluded.fetched_at`},
+		{&db.stmts.cache, `SELECT etag, last_modified, next_url, total, record_urls FROM pages WHERE url = ?`},
+		{&db.stmts.known, `SELECT seq, state FROM frontier WHERE walk_id = ? AND url = ?`},
 	} {
 		st, err := db.db.PrepareContext(ctx, s.sql)
 		if err != nil {
@@ -222,7 +242,7 @@ func (db *DB) Pending(ctx context.Context, walkID int64) ([]harvest.PendingPage,
 // order pages were found, and whether it was fetched.
 func (db *DB) Known(ctx context.Context, walkID int64, url string) (seq int64, done, known bool, err error) {
 	var state string
-	err = db.db.QueryRowContext(ctx, `SELECT seq, state FROM frontier WHERE walk_id = ? AND url = ?`, walkID, url).Scan(&seq, &state)
+	err = db.stmts.known.QueryRowContext(ctx, walkID, url).Scan(&seq, &state)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, false, false, nil
 	}
@@ -312,38 +332,61 @@ func (db *DB) FinishRun(ctx context.Context, runID int64, s harvest.RunSummary) 
 //
 // A NotModified page touches the records the page held when last fetched.
 func (db *DB) SavePage(ctx context.Context, p harvest.PageResult) (harvest.Counts, error) {
-	var c harvest.Counts
+	cs, err := db.SavePages(ctx, []harvest.PageResult{p})
+	if err != nil {
+		return harvest.Counts{}, err
+	}
+	return cs[0], nil
+}
+
+// SavePages stores several pages as SavePage does, in one transaction (a
+// group commit), and returns each page's counts.
+func (db *DB) SavePages(ctx context.Context, pages []harvest.PageResult) ([]harvest.Counts, error) {
+	out := make([]harvest.Counts, len(pages))
 	now := db.now()
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		var err error
-		if p.NotModified {
-			c, err = db.touchCached(ctx, tx, p, now)
-		} else {
-			c, err = db.upsert(ctx, tx, p, now)
-		}
-		if err != nil {
-			return err
-		}
-		// A page fetched again to repair drift may be new to the frontier.
-		if err := enqueue(ctx, tx, p.WalkID, []string{p.URL}, now); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE frontier SET state = 'done', status = ?, error = NULL, records = ?, attempts = attempts + 1,
-			charset = COALESCE(NULLIF(?, ''), charset), invalid_bytes = ?, updated_at = ? WHERE walk_id = ? AND url = ?`,
-			p.Status, c.New+c.Updated+c.Unchanged, p.Charset, p.InvalidBytes, now, p.WalkID, p.URL); err != nil {
-			return fmt.Errorf("mark page done: %w", err)
-		}
-		if p.Total > 0 {
-			if _, err := tx.ExecContext(ctx, `UPDATE walks SET total = ? WHERE id = ?`, p.Total, p.WalkID); err != nil {
-				return fmt.Errorf("set total: %w", err)
+		for i, p := range pages {
+			c, err := db.savePage(ctx, tx, p, now)
+			if err != nil {
+				return fmt.Errorf("save page %s: %w", p.URL, err)
 			}
+			out[i] = c
 		}
-		return enqueue(ctx, tx, p.WalkID, p.Enqueue, now)
+		return nil
 	})
 	if err != nil {
-		return harvest.Counts{}, fmt.Errorf("save page %s: %w", p.URL, err)
+		return nil, err
 	}
-	return c, nil
+	for _, p := range pages {
+		if p.Total > 0 {
+			db.totals[p.WalkID] = p.Total
+		}
+	}
+	return out, nil
+}
+
+func (db *DB) savePage(ctx context.Context, tx *sql.Tx, p harvest.PageResult, now string) (harvest.Counts, error) {
+	var c harvest.Counts
+	var err error
+	if p.NotModified {
+		c, err = db.touchCached(ctx, tx, p, now)
+	} else {
+		c, err = db.upsert(ctx, tx, p, now)
+	}
+	if err != nil {
+		return c, err
+	}
+	// Marked done; a page fetched again to repair drift may be new to the frontier.
+	if _, err := tx.StmtContext(ctx, db.stmts.done).ExecContext(ctx,
+		p.WalkID, p.URL, p.WalkID, p.Status, c.New+c.Updated+c.Unchanged, p.Charset, p.InvalidBytes, now); err != nil {
+		return c, fmt.Errorf("mark page done: %w", err)
+	}
+	if p.Total > 0 && db.totals[p.WalkID] != p.Total {
+		if _, err := tx.ExecContext(ctx, `UPDATE walks SET total = ? WHERE id = ?`, p.Total, p.WalkID); err != nil {
+			return c, fmt.Errorf("set total: %w", err)
+		}
+	}
+	return c, db.enqueue(ctx, tx, p.WalkID, p.Enqueue, now)
 }
 
 func (db *DB) upsert(ctx context.Context, tx *sql.Tx, p harvest.PageResult, now string) (harvest.Counts, error) {
@@ -355,17 +398,17 @@ func (db *DB) upsert(ctx context.Context, tx *sql.Tx, p harvest.PageResult, now 
 	urls := make([]string, 0, len(p.Records))
 	for _, r := range p.Records {
 		urls = append(urls, r.URL)
-		var old harvest.Record
-		var gone sql.NullString
-		err := sel.QueryRowContext(ctx, r.URL).Scan(&old.Title, &old.Date, &old.DateText, &old.Summary, &gone)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			if _, err := ins.ExecContext(ctx, r.URL, r.Title, r.Date, r.DateText, r.Summary, r.ListingURL, now, now, p.WalkID); err != nil {
-				return c, fmt.Errorf("insert %s: %w", r.URL, err)
-			}
+		res, err := ins.ExecContext(ctx, r.URL, r.Title, r.Date, r.DateText, r.Summary, r.ListingURL, now, now, p.WalkID)
+		if err != nil {
+			return c, fmt.Errorf("insert %s: %w", r.URL, err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
 			c.New++
 			continue
-		case err != nil:
+		}
+		var old harvest.Record
+		var gone sql.NullString
+		if err := sel.QueryRowContext(ctx, r.URL).Scan(&old.Title, &old.Date, &old.DateText, &old.Summary, &gone); err != nil {
 			return c, fmt.Errorf("read %s: %w", r.URL, err)
 		}
 		changed := false
@@ -391,10 +434,7 @@ func (db *DB) upsert(ctx context.Context, tx *sql.Tx, p harvest.PageResult, now 
 			return c, fmt.Errorf("update %s: %w", r.URL, err)
 		}
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO pages (url, etag, last_modified, next_url, total, record_urls, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified, next_url = excluded.next_url,
-		total = excluded.total, record_urls = excluded.record_urls, fetched_at = excluded.fetched_at`,
-		p.URL, p.ETag, p.LastModified, p.Next, p.Total, strings.Join(urls, "\n"), now)
+	_, err := tx.StmtContext(ctx, db.stmts.keep).ExecContext(ctx, p.URL, p.ETag, p.LastModified, p.Next, p.Total, strings.Join(urls, "\n"), now)
 	if err != nil {
 		return c, fmt.Errorf("keep page: %w", err)
 	}
@@ -448,12 +488,19 @@ func (db *DB) PageRecords(ctx context.Context, walkID int64, fn func(page string
 	return rows.Err()
 }
 
+// HasPageCache reports whether any listing page's answer is kept: a first
+// harvest into a database need not look each page up.
+func (db *DB) HasPageCache(ctx context.Context) (bool, error) {
+	var ok bool
+	err := db.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pages)`).Scan(&ok)
+	return ok, err
+}
+
 // PageCache returns what is kept of a listing page's last good answer.
 func (db *DB) PageCache(ctx context.Context, url string) (harvest.CachedPage, bool, error) {
 	p := harvest.CachedPage{URL: url}
 	var list string
-	err := db.db.QueryRowContext(ctx, `SELECT etag, last_modified, next_url, total, record_urls FROM pages WHERE url = ?`, url).
-		Scan(&p.ETag, &p.LastModified, &p.Next, &p.Total, &list)
+	err := db.stmts.cache.QueryRowContext(ctx, url).Scan(&p.ETag, &p.LastModified, &p.Next, &p.Total, &list)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, false, nil
 	}
@@ -466,11 +513,13 @@ func (db *DB) PageCache(ctx context.Context, url string) (harvest.CachedPage, bo
 	return p, true, nil
 }
 
-func enqueue(ctx context.Context, tx *sql.Tx, walkID int64, urls []string, now string) error {
+func (db *DB) enqueue(ctx context.Context, tx *sql.Tx, walkID int64, urls []string, now string) error {
+	if len(urls) == 0 {
+		return nil
+	}
+	st := tx.StmtContext(ctx, db.stmts.enqueue)
 	for _, u := range urls {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO frontier (walk_id, url, seq, state, updated_at)
-			VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM frontier WHERE walk_id = ?), 'pending', ?)
-			ON CONFLICT (walk_id, url) DO NOTHING`, walkID, u, walkID, now); err != nil {
+		if _, err := st.ExecContext(ctx, walkID, u, walkID, now); err != nil {
 			return fmt.Errorf("enqueue %s: %w", u, err)
 		}
 	}
@@ -488,7 +537,7 @@ func (db *DB) MarkFailed(ctx context.Context, walkID int64, url string, status i
 			status, cause.Error(), now, walkID, url); err != nil {
 			return err
 		}
-		return enqueue(ctx, tx, walkID, enqueueURLs, now)
+		return db.enqueue(ctx, tx, walkID, enqueueURLs, now)
 	})
 	if err != nil {
 		return fmt.Errorf("mark %s failed: %w", url, err)

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"syscall"
@@ -46,9 +47,51 @@ func main() {
 		signal.Stop(sigs) // a second Ctrl-C kills at once
 	}()
 	m := &Main{Stdout: os.Stdout, Stderr: os.Stderr}
+	stopProfile := startProfile(os.Getenv("HARVEST_CPUPROFILE"), m.Stderr)
 	err := m.Run(ctx, os.Args[1:])
+	stopProfile()
 	cancel()
+	if path := os.Getenv("HARVEST_PEAK_RSS_FILE"); path != "" {
+		writePeakRSS(path)
+	}
 	os.Exit(exitCode(err, got, m.Stderr))
+}
+
+// startProfile writes a CPU profile to path (from HARVEST_CPUPROFILE) until
+// the returned func is called; for finding hot spots with `go tool pprof`.
+func startProfile(path string, stderr io.Writer) func() {
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "harvest: cpu profile: %v\n", err)
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		fmt.Fprintf(stderr, "harvest: cpu profile: %v\n", err)
+		f.Close()
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
+}
+
+// writePeakRSS writes the process's peak resident set (VmHWM, Linux) to
+// path, for the benchmark harness: the rusage of a child counts its parent's
+// memory from before exec.
+func writePeakRSS(path string) {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			_ = os.WriteFile(path, []byte(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB"))), 0o644)
+		}
+	}
 }
 
 // exitCode reports err (once, on one line) and maps it to the exit code.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -74,10 +75,27 @@ func TestDemo(t *testing.T) {
 	if len(rows) != len(docs)+1 {
 		t.Fatalf("%d CSV rows, want header + %d", len(rows), len(docs))
 	}
-	for i, d := range docs {
-		row := rows[i+1]
-		if !strings.HasSuffix(row[0], d.Path()) || row[1] != d.Title || row[2] != d.Date || row[3] != d.DateText || row[4] != d.Summary {
-			t.Errorf("row %d = %q, want %s %q %q %q %q", i+1, row[:5], d.Path(), d.Title, d.Date, d.DateText, d.Summary)
+	// One row per document (pages are fetched concurrently, so rows come in
+	// the order pages arrived, not the listing's).
+	byPath := map[string][]string{}
+	for _, row := range rows[1:] {
+		u, err := url.Parse(row[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, dup := byPath[u.Path]; dup {
+			t.Errorf("%s twice in the CSV", u.Path)
+		}
+		byPath[u.Path] = row
+	}
+	for _, d := range docs {
+		row, ok := byPath[d.Path()]
+		if !ok {
+			t.Errorf("%s missing from the CSV", d.Path())
+			continue
+		}
+		if row[1] != d.Title || row[2] != d.Date || row[3] != d.DateText || row[4] != d.Summary {
+			t.Errorf("row = %q, want %q %q %q %q", row[:5], d.Title, d.Date, d.DateText, d.Summary)
 		}
 	}
 	if !strings.Contains(stdout, "286 records stored") {

@@ -85,6 +85,36 @@ func waitHits(t *testing.T, srv *fixtures.Server, n int) {
 	t.Fatalf("the crawl did not get to %d pages", n)
 }
 
+// waitStored waits until the walk of start in the database has n pages stored.
+func waitStored(t *testing.T, path, start string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+		if _, err := os.Stat(path); err != nil {
+			continue
+		}
+		db, err := store.Open(context.Background(), path)
+		if err != nil {
+			continue
+		}
+		done := 0
+		if w, err := db.LastWalk(context.Background(), start); err == nil {
+			pages, _ := db.Frontier(context.Background(), w.ID)
+			for _, p := range pages {
+				if p.State == "done" {
+					done++
+				}
+			}
+		}
+		db.Close()
+		if done >= n {
+			return
+		}
+	}
+	t.Fatalf("the crawl did not store %d pages", n)
+}
+
 // Ctrl-C and SIGTERM stop the crawl cleanly: exit 130 / 143, the run marked
 // interrupted, and the next run completes the walk.
 func TestSignalsInterruptCleanly(t *testing.T) {
@@ -131,7 +161,7 @@ func TestKilledCrawlResumes(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitHits(t, srv, 8)
+	waitStored(t, filepath.Join(dir, "killed.db"), srv.ListingURL(0), 5)
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
