@@ -156,11 +156,17 @@ func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) 
 	var rules *robots
 	if !cfg.IgnoreRobots {
 		rules, err = fetchRobots(ctx, f, startURL, cfg.UserAgent)
-		if err != nil {
+		switch {
+		case err != nil && (isUnreachable(err) || ctx.Err() != nil):
 			sum.Requests = f.requests()
 			return sum, unreachable(ctx, err)
+		case err != nil:
+			// Answered, but not with a robots.txt we can read (a redirect to
+			// another host, a body too large): as if there were none.
+			log.Warn("robots.txt unusable; crawling as if there were none", "err", err)
+			rules = nil
 		}
-		if rules.group != nil && rules.group.CrawlDelay > 0 {
+		if rules != nil && rules.group != nil && rules.group.CrawlDelay > 0 {
 			f.transport.gate.setDelay(rules.group.CrawlDelay)
 			log.Info("robots.txt asks for a crawl delay", "delay", rules.group.CrawlDelay)
 		}

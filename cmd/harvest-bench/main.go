@@ -32,14 +32,13 @@ import (
 	"time"
 
 	"github.com/harvest-archive/harvest/fixtures"
+	"github.com/harvest-archive/harvest/internal/peakrss"
 )
 
 func main() {
 	if len(os.Args) > 2 && os.Args[1] == "floor" {
 		err := floor(os.Args[2])
-		if path := os.Getenv("HARVEST_PEAK_RSS_FILE"); path != "" {
-			writePeakRSS(path)
-		}
+		peakrss.WriteIfAsked()
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "floor:", err)
 			os.Exit(1)
@@ -90,7 +89,7 @@ func measure(name string, cmd *exec.Cmd) (result, error) {
 	}
 	rss.Close()
 	defer os.Remove(rss.Name())
-	cmd.Env = append(os.Environ(), "HARVEST_PEAK_RSS_FILE="+rss.Name())
+	cmd.Env = append(os.Environ(), peakrss.EnvVar+"="+rss.Name())
 	start := time.Now()
 	err = cmd.Run()
 	r := result{name: name, wall: time.Since(start)}
@@ -109,19 +108,6 @@ func measure(name string, cmd *exec.Cmd) (result, error) {
 		return r, fmt.Errorf("%s: %v\n%s", name, err, errb.String())
 	}
 	return r, nil
-}
-
-// writePeakRSS writes this process's VmHWM (Linux) to path.
-func writePeakRSS(path string) {
-	status, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return
-	}
-	for _, line := range strings.Split(string(status), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			_ = os.WriteFile(path, []byte(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB"))), 0o644)
-		}
-	}
 }
 
 func serve(docs int, latency time.Duration, conditional bool) (*fixtures.Server, error) {

@@ -20,6 +20,7 @@ import (
 	"syscall"
 
 	"github.com/harvest-archive/harvest"
+	"github.com/harvest-archive/harvest/internal/peakrss"
 )
 
 // Exit codes, as the README documents them.
@@ -51,9 +52,7 @@ func main() {
 	err := m.Run(ctx, os.Args[1:])
 	stopProfile()
 	cancel()
-	if path := os.Getenv("HARVEST_PEAK_RSS_FILE"); path != "" {
-		writePeakRSS(path)
-	}
+	peakrss.WriteIfAsked()
 	os.Exit(exitCode(err, got, m.Stderr))
 }
 
@@ -76,21 +75,6 @@ func startProfile(path string, stderr io.Writer) func() {
 	return func() {
 		pprof.StopCPUProfile()
 		f.Close()
-	}
-}
-
-// writePeakRSS writes the process's peak resident set (VmHWM, Linux) to
-// path, for the benchmark harness: the rusage of a child counts its parent's
-// memory from before exec.
-func writePeakRSS(path string) {
-	status, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return
-	}
-	for _, line := range strings.Split(string(status), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			_ = os.WriteFile(path, []byte(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB"))), 0o644)
-		}
 	}
 }
 
