@@ -730,7 +730,7 @@ func (c *crawl) allPages(r result) []string {
 			out = append(out, u)
 		}
 	}
-	c.log.Info("listing total known: fetching its pages concurrently", "pages", c.pages, "per_page", c.perPage, "concurrency", c.cfg.Concurrency)
+	c.log.Info("listing total known: every page queued", "pages", c.pages, "per_page", c.perPage, "in_flight", c.cfg.Concurrency)
 	return out
 }
 

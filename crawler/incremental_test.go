@@ -183,7 +183,6 @@ func TestConditionalRequests(t *testing.T) {
 
 	// A changed page is downloaded again.
 	srv.Archive.SetTitle(15, "A retitled document")
-	from = len(srv.Log())
 	sum, err = crawl(t, db, cfg)
 	if err != nil {
 		t.Fatal(err)

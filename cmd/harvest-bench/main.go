@@ -67,7 +67,6 @@ type result struct {
 	rssKB    int64
 	pages    int
 	requests int
-	note     string
 }
 
 func (r result) pagesPerSec() float64 {

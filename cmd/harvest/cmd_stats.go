@@ -8,7 +8,6 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/harvest-archive/harvest"
 	"github.com/harvest-archive/harvest/export"
@@ -69,7 +68,7 @@ func writeStats(w io.Writer, s store.Stats) {
 	for _, r := range s.Runs {
 		dur := "-"
 		if !r.EndedAt.IsZero() {
-			dur = r.EndedAt.Sub(r.StartedAt).Round(time.Second).String()
+			dur = r.EndedAt.Sub(r.StartedAt).String() // times are kept to the second
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t\n", r.ID, harvest.FormatTime(r.StartedAt), dur, r.Mode,
 			r.Pages, r.Requests, r.NotModified, r.New, r.Updated, r.Gone, r.Outcome)
