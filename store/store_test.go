@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"io/fs"
 	"path/filepath"
 	"testing"
 	"time"
@@ -169,5 +171,56 @@ func TestLockRefusesSecondHolder(t *testing.T) {
 	a.Close() // releases
 	if err := b.Lock(); err != nil {
 		t.Fatalf("lock after release: %v", err)
+	}
+}
+
+// A database made by the first schema opens in this harvest, upgraded, with
+// its records kept and usable.
+func TestOpenUpgradesAnOldDatabase(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	raw, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1, err := migrationFS.ReadFile("migrations/0001_init.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{
+		`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`,
+		string(v1),
+		`INSERT INTO schema_migrations VALUES (1, '2026-01-01T00:00:00Z')`,
+		`INSERT INTO records VALUES ('http://x/document/a', 'A', '1955', '1955', 's', 'http://x/search', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`,
+		`INSERT INTO walks (start_url, started_at, finished_at) VALUES ('http://x/search', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`,
+	} {
+		if _, err := raw.Exec(stmt); err != nil {
+			t.Fatalf("%v\n%s", err, stmt)
+		}
+	}
+	raw.Close()
+
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	names, _ := fs.Glob(migrationFS, "migrations/*.sql")
+	if v, _ := db.SchemaVersion(ctx); v != len(names) {
+		t.Errorf("schema version %d after upgrade, want %d", v, len(names))
+	}
+	recs := all(t, db)
+	if len(recs) != 1 || recs[0].Title != "A" || !recs[0].GoneAt.IsZero() {
+		t.Fatalf("records after upgrade: %+v", recs)
+	}
+	// The upgraded database takes new pages, history included.
+	w, err := db.NewWalk(ctx, "http://x/search", harvest.WalkFull, "http://x/search")
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := rec("http://x/document/a", "A, retitled")
+	c, err := db.SavePage(ctx, harvest.PageResult{WalkID: w.ID, URL: "http://x/search", Records: []harvest.Record{changed}})
+	if err != nil || c.Updated != 1 {
+		t.Fatalf("save after upgrade: %+v, %v", c, err)
 	}
 }
