@@ -149,8 +149,21 @@ func groupRecords(links []*html.Node, body *html.Node, base *url.URL, parts map[
 		if err != nil {
 			continue
 		}
+		// A link that wraps a whole card (title, date, summary in blocks of
+		// their own) is titled by its first line that is not a date.
+		linkSegs := segments(a, nil)
 		rec := harvest.Record{URL: u, Title: nodeText(a, nil)}
-		segs := segments(blocks[i], map[*html.Node]bool{a: true})
+		var inLink []segment
+		if len(linkSegs) > 1 {
+			for j, s := range linkSegs {
+				if !looksLikeDate(stripLabel(s.text)) {
+					rec.Title = s.text
+					inLink = append(append(inLink, linkSegs[:j]...), linkSegs[j+1:]...)
+					break
+				}
+			}
+		}
+		segs := append(inLink, segments(blocks[i], map[*html.Node]bool{a: true})...)
 		if len(segs) > 0 {
 			rec.DateText, rec.Summary = shapeFields(segs)
 		} else {

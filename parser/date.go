@@ -151,8 +151,8 @@ func parsePart(s string) (part, bool) {
 			order = append(order, 'm')
 			continue
 		}
-		if tok == "of" && len(order) > 0 && order[len(order)-1] == 'd' {
-			continue // "7th of December 1955"
+		if fillers[tok] {
+			continue // "7th of December 1955", "7 de diciembre de 1955", "7 декабря 1955 г."
 		}
 		tok = trimOrdinal(tok)
 		n, err := strconv.Atoi(tok)
@@ -182,6 +182,9 @@ func parsePart(s string) (part, bool) {
 }
 
 func parseISO(s string) (part, bool) {
+	if d, t, ok := strings.Cut(s, "t"); ok && len(d) == 10 && len(t) >= 2 && t[0] >= '0' && t[0] <= '9' {
+		s = d // a timestamp: the date is what a listing means
+	}
 	fields := strings.Split(s, "-")
 	if len(fields) > 3 || len(fields[0]) != 4 {
 		return part{}, false
@@ -249,12 +252,28 @@ func allDigits(s string) bool {
 	return true
 }
 
+// fillers are words that stand between the parts of a date.
+var fillers = map[string]bool{"of": true, "de": true, "del": true, "г": true, "года": true, "the": true}
+
+// monthNames are the months (and EDTF seasons, 21-24) in English, French,
+// German, Spanish, Italian and Russian (genitive, as dates write them), in
+// lower case. A month name in another language leaves the date unread.
 var monthNames = map[string]int{
 	"january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3,
 	"april": 4, "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7,
 	"august": 8, "aug": 8, "september": 9, "sep": 9, "sept": 9, "october": 10,
 	"oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
 	"spring": 21, "summer": 22, "autumn": 23, "fall": 23, "winter": 24,
+
+	"janvier": 1, "février": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7,
+	"août": 8, "septembre": 9, "octobre": 10, "novembre": 11, "décembre": 12,
+	"januar": 1, "februar": 2, "märz": 3, "juni": 6, "juli": 7, "oktober": 10, "dezember": 12,
+	"enero": 1, "febrero": 2, "marzo": 3, "abril": 4, "mayo": 5, "junio": 6, "julio": 7,
+	"agosto": 8, "septiembre": 9, "setiembre": 9, "octubre": 10, "noviembre": 11, "diciembre": 12,
+	"gennaio": 1, "febbraio": 2, "aprile": 4, "maggio": 5, "giugno": 6, "luglio": 7,
+	"settembre": 9, "ottobre": 10, "dicembre": 12,
+	"января": 1, "февраля": 2, "марта": 3, "апреля": 4, "мая": 5, "июня": 6, "июля": 7,
+	"августа": 8, "сентября": 9, "октября": 10, "ноября": 11, "декабря": 12,
 }
 
 // looksLikeDate reports whether s, a short run of text, reads as a date. The

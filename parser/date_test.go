@@ -43,7 +43,14 @@ func TestNormalizeDate(t *testing.T) {
 		{"Telegram from A. Mikoyan", ""},
 		{"286", ""},
 		{"December 7", ""}, // no year
-		{"Décembre 1955", ""},
+		{"Décembre 1955", "1955-12"},
+		{"7 décembre 1955", "1955-12-07"},
+		{"7. Dezember 1955", "1955-12-07"},
+		{"7 de diciembre de 1955", "1955-12-07"},
+		{"7 декабря 1955 г.", "1955-12-07"},
+		{"1955-12-07T00:00:00Z", "1955-12-07"},
+		{"Prosinec 1955", ""}, // a language it does not read
+		{"the 7th of December, 1955", "1955-12-07"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

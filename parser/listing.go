@@ -36,18 +36,27 @@ func ParseListing(body []byte, pageURL string, p Profile) (harvest.ListingPage, 
 	if err != nil {
 		return page, fmt.Errorf("listing %s: %w", pageURL, err)
 	}
+	pageBase := base // the page's own URL, whose query paging keeps
 	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(body))
 	if err != nil {
 		return page, fmt.Errorf("listing %s: parse html: %w", pageURL, err)
 	}
 	root := doc.Get(0)
+	if b := cascadia.Query(root, baseSel); b != nil {
+		// Links resolve against <base href> when the page sets one.
+		if href, _ := hasClassOrAttr(b, "href"); href != "" {
+			if u, err := base.Parse(href); err == nil && u.IsAbs() {
+				base = u
+			}
+		}
+	}
 	bodyNode := cascadia.Query(root, bodySel)
 	if bodyNode == nil {
 		bodyNode = root
 	}
 	text := nodeText(bodyNode, nil)
 	page.Window = parseWindow(text)
-	page.Next = findNext(root, base, p)
+	page.Next = findNext(root, base, pageBase, page.Window, p)
 
 	if len(p.sels.records) > 0 {
 		recs, warns := byProfile(root, base, p)
@@ -79,8 +88,10 @@ func ParseListing(body []byte, pageURL string, p Profile) (harvest.ListingPage, 
 
 var (
 	bodySel    = cascadia.MustCompile("body")
+	baseSel    = cascadia.MustCompile("head base[href]")
 	linkSel    = mustGroup("a[href]")
 	outsideSel = cascadia.MustCompile(`nav, header, footer, form, aside, [role=navigation], [role=banner], [role=contentinfo], .pager, .pagination, .breadcrumb, .facets, .menu`)
+	pagerSel   = mustGroup(`nav, [role=navigation], .pager, .pagination, .pages, .page-numbers, ul.pager__items`)
 	nextSel    = cascadia.MustCompile(`link[rel~=next][href], a[rel~=next][href], li.pager__item--next a[href], li.pager-next a[href], li.next a[href], a.next[href], .pagination .next a[href], a[aria-label="Next page"][href], a[title="Go to next page"][href]`)
 	windowRe   = regexp.MustCompile(`(?i)(\d[\d,.]*)\s*(?:-|–|—|to)\s*(\d[\d,.]*)\s+of\s+(?:about\s+|approximately\s+)?(\d[\d,.]*)`)
 	thousands  = strings.NewReplacer(",", "", ".", "")
@@ -112,11 +123,11 @@ func saysEmpty(w harvest.Window, text string) bool {
 // parameter of the current page that the link lost put back, or "". It tries
 // the profile's selector, then the common pager markups, then links whose
 // text says "next".
-func findNext(root *html.Node, base *url.URL, p Profile) string {
-	current, _ := harvest.CanonicalURL(nil, base.String())
+func findNext(root *html.Node, base, page *url.URL, w harvest.Window, p Profile) string {
+	current, _ := harvest.CanonicalURL(nil, page.String())
 	try := func(cands []*html.Node) string {
 		for _, n := range cands {
-			if u := nextURL(n, base, current, p); u != "" {
+			if u := nextURL(n, base, page, current, p); u != "" {
 				return u
 			}
 		}
@@ -130,18 +141,41 @@ func findNext(root *html.Node, base *url.URL, p Profile) string {
 	if u := try(cascadia.QueryAll(root, nextSel)); u != "" {
 		return u
 	}
-	var byText []*html.Node
+	// A link that says "next"; else, in a pager of numbers only, the link to
+	// the page after this one (known from the results line).
+	want := ""
+	if w.First > 0 && w.Last >= w.First && w.Last < w.Total {
+		want = strconv.Itoa((w.First-1)/(w.Last-w.First+1) + 2)
+	}
+	var byText, byNumber []*html.Node
 	for _, a := range cascadia.QueryAll(root, linkSel) {
-		switch strings.ToLower(nodeText(a, nil)) {
-		case "next", "next ›", "next »", "next >", "next page", "›", "next→", "next →":
+		switch t := strings.ToLower(nodeText(a, nil)); t {
+		case "next", "next ›", "next »", "next >", "next page", "›", "next→", "next →", "suivant", "weiter", "siguiente", "далее", "следующая":
 			byText = append(byText, a)
+		case want:
+			if insidePager(a) {
+				byNumber = append(byNumber, a)
+			}
 		}
 	}
-	return try(byText)
+	if u := try(byText); u != "" {
+		return u
+	}
+	return try(byNumber)
+}
+
+// insidePager reports whether a link sits in navigation or a list of page links.
+func insidePager(a *html.Node) bool {
+	for n := a.Parent; n != nil; n = n.Parent {
+		if pagerSel.Match(n) {
+			return true
+		}
+	}
+	return false
 }
 
 // nextURL resolves a next link, or returns "" when it is no page link.
-func nextURL(n *html.Node, base *url.URL, current string, p Profile) string {
+func nextURL(n *html.Node, base, page *url.URL, current string, p Profile) string {
 	href, _ := hasClassOrAttr(n, "href")
 	if href == "" || strings.HasPrefix(href, "#") || strings.HasPrefix(strings.ToLower(href), "javascript:") {
 		return ""
@@ -151,9 +185,12 @@ func nextURL(n *html.Node, base *url.URL, current string, p Profile) string {
 		return ""
 	}
 	u, _ := url.Parse(next)
-	q, bq := u.Query(), base.Query()
+	q, bq := u.Query(), page.Query()
 	added := false
 	for k, v := range bq {
+		if u.Path != page.Path {
+			break // another listing: its own parameters
+		}
 		if _, ok := q[k]; !ok && k != p.PageParam {
 			q[k] = v
 			added = true

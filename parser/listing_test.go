@@ -86,6 +86,7 @@ func TestParseListingGolden(t *testing.T) {
 		{"drupal-views.html", "https://papers.example.org/documents?page=2", []string{"drupal", "auto"}},
 		{"flat-list.html", "https://letters.example.org/items/browse", []string{"auto", "drupal"}},
 		{"broken-markup.html", "https://digitalarchive.wilsoncenter.org/search", []string{"wilson", "auto"}},
+		{"cards.html", "https://collections.example.edu/archive/search?q=politburo&p=6", []string{"auto"}},
 	}
 	for _, tt := range tests {
 		for _, prof := range tt.profiles {
