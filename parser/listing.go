@@ -58,16 +58,31 @@ func ParseListing(body []byte, pageURL string, p Profile) (harvest.ListingPage, 
 	page.Window = parseWindow(text)
 	page.Next = findNext(root, base, pageBase, page.Window, p)
 
+	// How many records the results line says this page holds.
+	expect := 0
+	if w := page.Window; w.First > 0 && w.Last >= w.First {
+		expect = w.Last - w.First + 1
+	}
 	if len(p.sels.records) > 0 {
 		recs, warns := byProfile(root, base, p)
 		page.Warnings = append(page.Warnings, warns...)
-		if len(recs) > 0 {
+		switch {
+		case len(recs) > 0 && (expect == 0 || len(recs) == expect):
 			page.Records, page.Strategy = recs, "profile"
-		} else if text != "" {
+		case len(recs) > 0:
+			// The profile's selectors may have met some other list (a
+			// sidebar, related documents): ask the shape too.
+			if auto := byShape(bodyNode, base, p, true); len(auto) == expect {
+				page.Warnings = append(page.Warnings, fmt.Sprintf("%s: profile %q found %d records where the page states %d; auto found %d: using auto", pageURL, p.Name, len(recs), expect, len(auto)))
+				page.Records, page.Strategy = auto, "auto"
+			} else {
+				page.Records, page.Strategy = recs, "profile"
+			}
+		case text != "":
 			page.Warnings = append(page.Warnings, fmt.Sprintf("%s: profile %q found no records; falling back to auto", pageURL, p.Name))
 		}
 	}
-	if len(page.Records) == 0 {
+	if page.Strategy == "" {
 		page.Records, page.Strategy = byShape(bodyNode, base, p, page.Window.Total > 0), "auto"
 	}
 	for i := range page.Records {
@@ -75,6 +90,9 @@ func ParseListing(body []byte, pageURL string, p Profile) (harvest.ListingPage, 
 	}
 	page.Records = dedupe(page.Records, &page.Warnings, pageURL)
 	if len(page.Records) > 0 {
+		if expect > 0 && len(page.Records) != expect {
+			page.Warnings = append(page.Warnings, fmt.Sprintf("%s: found %d records where the page states %d (%s)", pageURL, len(page.Records), expect, page.Strategy))
+		}
 		return page, nil
 	}
 	if IsChallenge(body) {

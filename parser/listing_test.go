@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -166,4 +167,29 @@ func FuzzParseListing(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A profile whose selectors meet some other list (here a sidebar) gives way to
+// auto when auto finds what the results line states.
+func TestProfileCheckedAgainstResultsLine(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`<html><body><aside><h2>Recently added</h2>`)
+	for i := 0; i < 3; i++ {
+		fmt.Fprintf(&b, `<div class="views-row"><a href="/document/new-%d">New document %d</a></div>`, i, i)
+	}
+	b.WriteString(`</aside><main><p>1 - 5 of 5</p><ul class="results">`)
+	for i := 0; i < 5; i++ {
+		fmt.Fprintf(&b, `<li><span>May %d, 1956</span> <a href="/document/doc-%d">Telegram number %d</a><p>Summary of telegram %d.</p></li>`, i+1, i, i, i)
+	}
+	b.WriteString(`</ul></main></body></html>`)
+	page, err := ParseListing([]byte(b.String()), "https://digitalarchive.wilsoncenter.org/search", mustProfile(t, "wilson"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page.Strategy != "auto" || len(page.Records) != 5 || page.Records[0].URL != "https://digitalarchive.wilsoncenter.org/document/doc-0" || page.Records[4].Date != "1956-05-05" {
+		t.Errorf("strategy %s, records %+v", page.Strategy, page.Records)
+	}
+	if len(page.Warnings) != 1 || !strings.Contains(page.Warnings[0], "found 3 records where the page states 5") {
+		t.Errorf("warnings %q", page.Warnings)
+	}
 }
