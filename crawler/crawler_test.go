@@ -264,3 +264,33 @@ func TestCrawlMaxPagesThenResume(t *testing.T) {
 		}
 	}
 }
+
+// An archive of other markup, whose pager has page numbers only (?p=N from
+// 1): the auto strategy finds its records, the pager's next number leads on,
+// and once numbering is known every page is queued.
+func TestCrawlAnotherArchiveByShape(t *testing.T) {
+	srv := fixtures.NewServer(fixtures.NewArchive(230, 5))
+	srv.Style = "cards"
+	srv.Latency = 10 * time.Millisecond
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	db := openDB(t, filepath.Join(t.TempDir(), "h.db"))
+	cfg := testConfig(srv.URL + "/search")
+	cfg.IgnoreRobots = true
+	cfg.Concurrency = 3
+	sum, err := crawl(t, db, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(wantDocs(srv, srv.Archive.Docs()), gotDocs(stored(t, db))); diff != "" {
+		t.Errorf("stored (-want +got):\n%s", diff)
+	}
+	if sum.Pages != 23 || sum.Requests != 23 || sum.TotalReported != 230 {
+		t.Errorf("%+v; want 23 pages, 23 requests, total 230", sum)
+	}
+	if srv.MaxInFlight() < 2 {
+		t.Errorf("pages were not fetched concurrently (at most %d in flight)", srv.MaxInFlight())
+	}
+}
