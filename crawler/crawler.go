@@ -173,7 +173,7 @@ func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) 
 	}
 
 	c := &crawl{cfg: cfg, st: st, f: f, log: log, host: startURL.Host, rules: rules, sum: &sum, start: start, fresh: !resumed,
-		order: map[string]int{}, handled: map[string]bool{}}
+		order: map[string]int{}, handled: map[string]bool{}, driftAt: -1}
 	c.queued(start)
 	if has, err := st.HasPageCache(ctx); err == nil && !has {
 		c.noCache = true
@@ -253,24 +253,26 @@ func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) 
 
 // crawl is the state of one run.
 type crawl struct {
-	cfg      Config
-	st       Store
-	f        *fetcher
-	log      *slog.Logger
-	host     string
-	rules    *robots
-	walk     harvest.Walk
-	runID    int64
-	start    string // the walk's first page
-	fresh    bool   // a new walk (not one taken up again)
-	sum      *harvest.RunSummary
-	problems []string        // what makes the run partial
-	bounded  bool            // stopped by --max-pages with pages left
-	caughtUp bool            // an incremental walk met a page with nothing new
-	noCache  bool            // the store keeps no page yet: nothing to ask conditionally
-	order    map[string]int  // pages met in this run, in order
-	handled  map[string]bool // pages fetched in this run (stored or failed)
-	shrank   bool            // the listing's total fell during the walk
+	cfg        Config
+	st         Store
+	f          *fetcher
+	log        *slog.Logger
+	host       string
+	rules      *robots
+	walk       harvest.Walk
+	runID      int64
+	start      string // the walk's first page
+	fresh      bool   // a new walk (not one taken up again)
+	sum        *harvest.RunSummary
+	problems   []string        // what makes the run partial
+	bounded    bool            // stopped by --max-pages with pages left
+	caughtUp   bool            // an incremental walk met a page with nothing new
+	noCache    bool            // the store keeps no page yet: nothing to ask conditionally
+	order      map[string]int  // pages met in this run, in order
+	handled    map[string]bool // pages fetched in this run (stored or failed)
+	shrank     bool            // the listing's total fell during the walk
+	totalMoved bool            // the listing's total changed during the walk
+	driftAt    int             // the page that first showed the change; -1: none known
 
 	// What the first pages tell of the listing.
 	startNext string   // the first page's next link
@@ -622,6 +624,10 @@ func (c *crawl) save(ctx context.Context, rs []result) error {
 		if t := r.page.Window.Total; t > 0 {
 			if c.sum.TotalReported > 0 && t != c.sum.TotalReported {
 				c.log.Info("the listing's total changed during the walk: pagination drift", "was", c.sum.TotalReported, "now", t, "page", r.url)
+				if k, ok := c.pageNumber(r.url); ok && !c.totalMoved {
+					c.driftAt = k
+				}
+				c.totalMoved = true
 				if t < c.sum.TotalReported {
 					c.shrank = true
 				}
@@ -740,16 +746,17 @@ func (c *crawl) allPages(r result) []string {
 // it misses the new ones on pages it had fetched before; then it found fewer
 // records than the listing states, and the pass stops once the count is
 // whole. Documents withdrawn pull records up a page, past the walk, while the
-// withdrawn ones still count: when the total fell, the count proves nothing
-// and the pass goes over every page once more.
+// withdrawn ones still count, so the count proves nothing: when the total
+// fell, or pages overlap (a page begins with records of the page before)
+// while the total stayed put (as many published as withdrawn), the pass goes
+// over every page once more.
 func (c *crawl) repair(ctx context.Context) error {
 	found, err := c.st.WalkRecords(ctx, c.walk.ID)
 	if err != nil {
 		return err
 	}
 	total := c.sum.TotalReported
-	whole := func() bool { return !c.shrank && found >= total }
-	if total == 0 || (found >= total && !c.shrank) {
+	if total == 0 {
 		return nil
 	}
 	overlaps := 0
@@ -758,7 +765,7 @@ func (c *crawl) repair(ctx context.Context) error {
 		if len(recs) > 0 && prev[recs[0]] {
 			overlaps++
 		}
-		prev = map[string]bool{}
+		prev = make(map[string]bool, len(recs))
 		for _, u := range recs {
 			prev[u] = true
 		}
@@ -766,35 +773,54 @@ func (c *crawl) repair(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	everyPage := c.shrank || (overlaps > 0 && !c.totalMoved)
+	whole := func() bool { return !everyPage && found >= total }
+	if whole() {
+		return nil
+	}
 	c.log.Warn("pages drifted while the walk ran: fetching the listing again from the top",
-		"found", found, "total", total, "total_fell", c.shrank, "pages_overlapping", overlaps)
-	bound := (total + max(c.perPage, 1) - 1) / max(c.perPage, 1)
-	u := c.start
-	for k := 0; u != "" && k <= bound && !whole(); k++ {
+		"found", found, "total", total, "total_fell", c.shrank, "pages_overlapping", overlaps, "every_page", everyPage)
+	// fetch fetches one page again and stores it; it returns the page.
+	fetch := func(u string) (*result, error) {
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return nil, ctx.Err()
 		}
 		r := c.fetchPage(ctx, u)
 		if errors.Is(r.err, harvest.ErrChallenge) {
-			return r.err
+			return nil, r.err
 		}
 		if r.err != nil {
 			c.log.Warn("repair: page failed", "url", u, "err", r.err)
-			break
+			return nil, nil
 		}
 		if err := c.save(ctx, []result{r}); err != nil {
-			return err
+			return nil, err
 		}
 		c.sum.Repaired++
-		if found, err = c.st.WalkRecords(ctx, c.walk.ID); err != nil {
-			return err
-		}
+		found, err = c.st.WalkRecords(ctx, c.walk.ID)
 		total = c.sum.TotalReported
-		u = r.page.Next
-		if c.pat != nil {
-			u = c.pat.url(k + 1)
-			if (k+1)*c.perPage >= total {
-				u = ""
+		return &r, err
+	}
+	if c.pat == nil {
+		// Pages are known only by their next links: from the top.
+		for u, k := c.start, 0; u != "" && k <= c.pages+c.pages/2+1 && !whole(); k++ {
+			r, err := fetch(u)
+			if err != nil || r == nil {
+				return err
+			}
+			u = r.page.Next
+		}
+	} else {
+		for _, k := range c.repairOrder(total) {
+			if whole() {
+				break
+			}
+			u := c.start
+			if k > 0 {
+				u = c.pat.url(k)
+			}
+			if _, err := fetch(u); err != nil {
+				return err
 			}
 		}
 	}
@@ -802,6 +828,37 @@ func (c *crawl) repair(ctx context.Context) error {
 		c.log.Warn("after repair the walk still lacks records the listing states", "found", found, "total", total)
 	}
 	return nil
+}
+
+// repairOrder lists the page numbers to fetch again, each once, those most
+// likely to hold what the walk missed first: the top pages, as many as the
+// total grew by (the new documents), then the pages around the one that
+// first showed the total change (records that crossed a page boundary while
+// pages were fetched out of order), then the rest from the top.
+func (c *crawl) repairOrder(total int) []int {
+	pages := (total + c.perPage - 1) / c.perPage
+	seen := make([]bool, pages)
+	var order []int
+	add := func(k int) {
+		if k >= 0 && k < pages && !seen[k] {
+			seen[k] = true
+			order = append(order, k)
+		}
+	}
+	grew := max(total-c.firstTot, 0)
+	for k := 0; k <= (grew+c.perPage-1)/c.perPage; k++ {
+		add(k)
+	}
+	if c.driftAt >= 0 {
+		span := c.cfg.Concurrency + 3 // the pages in flight around the change
+		for k := c.driftAt - span; k <= c.driftAt+span; k++ {
+			add(k)
+		}
+	}
+	for k := 0; k < pages; k++ {
+		add(k)
+	}
+	return order
 }
 
 func (c *crawl) skip(ctx context.Context, u, reason string) {

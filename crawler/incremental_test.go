@@ -54,6 +54,12 @@ func TestCrawlRepairsDrift(t *testing.T) {
 				a.Withdraw(0)
 			}
 		}},
+		{"4 published as 4 are withdrawn, one page at a time", 1, func(a *fixtures.Archive) {
+			for i := 0; i < 4; i++ {
+				a.Withdraw(a.Len() - 1)
+			}
+			a.Publish(4)
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
