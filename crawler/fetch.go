@@ -79,8 +79,9 @@ func newFetcher(ctx context.Context, cfg Config, host string) *fetcher {
 			TLSHandshakeTimeout:   15 * time.Second,
 			ResponseHeaderTimeout: cfg.Timeout,
 		},
-		gate:    newGate(cfg.Delay, cfg.Concurrency),
-		maxBody: cfg.MaxBody,
+		gate:     newGate(cfg.Delay, cfg.Concurrency),
+		maxBody:  cfg.MaxBody,
+		maxPause: cfg.MaxRetryWait,
 	}
 	c := colly.NewCollector(colly.StdlibContext(ctx))
 	// NewCollector lets COLLY_* environment variables override options: set
@@ -222,6 +223,7 @@ type politeTransport struct {
 	base     http.RoundTripper
 	gate     *gate
 	maxBody  int64
+	maxPause time.Duration // the longest a Retry-After holds the host
 	requests atomic.Int64
 	// halted is set once the site answered with a bot challenge: no request
 	// is sent after that.
@@ -261,6 +263,9 @@ func (t *politeTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
 		if d, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+			if t.maxPause > 0 && d > t.maxPause {
+				d = t.maxPause // the page fails (see judge); the others wait no longer
+			}
 			t.gate.pause(req.URL.Host, time.Now().Add(d))
 		}
 	}
