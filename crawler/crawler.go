@@ -352,7 +352,7 @@ func (c *crawl) fetchWith(ctx context.Context, u string, cached *harvest.CachedP
 		return r
 	}
 	if resp.Status != http.StatusOK {
-		if (resp.Status == http.StatusForbidden || resp.Status == http.StatusServiceUnavailable || resp.Status == http.StatusTooManyRequests) && parser.IsChallenge(resp.Body) {
+		if resp.Challenge {
 			r.err = fmt.Errorf("%s: HTTP %d: %w", u, resp.Status, harvest.ErrChallenge)
 		} else {
 			r.err = &fetchError{URL: u, Status: resp.Status, Err: errors.New(http.StatusText(resp.Status))}

@@ -24,7 +24,8 @@ import (
 // Headers the transport adds to a decoded response for the crawler's use.
 const (
 	hdrCharset = "X-Harvest-Charset"
-	hdrInvalid = "X-Harvest-Invalid-Bytes"
+	hdrInvalid   = "X-Harvest-Invalid-Bytes"
+	hdrChallenge = "X-Harvest-Challenge"
 )
 
 var (
@@ -40,6 +41,9 @@ type response struct {
 	Body    []byte
 	Charset string
 	Invalid int // bytes not valid in Charset, replaced by U+FFFD
+	// Challenge: a 403, 429 or 503 whose body is a bot challenge (the
+	// transport tells it once, for every caller).
+	Challenge bool
 }
 
 // fetchError is a request that failed for good: Status is the last HTTP
@@ -157,6 +161,7 @@ func (f *fetcher) once(ctx context.Context, u string, hdr http.Header) (*respons
 	}
 	out := &response{URL: r.Request.URL.String(), Status: r.StatusCode, Header: *r.Headers, Body: r.Body, Charset: r.Headers.Get(hdrCharset)}
 	out.Invalid, _ = strconv.Atoi(r.Headers.Get(hdrInvalid))
+	out.Challenge = r.Headers.Get(hdrChallenge) != ""
 	return out, nil
 }
 
@@ -179,7 +184,7 @@ func (f *fetcher) judge(resp *response, err error, attempt int) (bool, time.Dura
 	}
 	switch {
 	case resp.Status == http.StatusTooManyRequests || resp.Status >= 500:
-		if (resp.Status == http.StatusServiceUnavailable || resp.Status == http.StatusForbidden) && parser.IsChallenge(resp.Body) {
+		if resp.Challenge {
 			return false, 0
 		}
 		if ra, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
@@ -260,6 +265,7 @@ func (t *politeTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if (resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusServiceUnavailable || resp.StatusCode == http.StatusTooManyRequests) && parser.IsChallenge(body) {
 		t.halted.Store(true)
+		resp.Header.Set(hdrChallenge, "1")
 	}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
 		if d, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
