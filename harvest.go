@@ -162,7 +162,6 @@ type CachedPage struct {
 	LastModified string
 	Next         string
 	Total        int
-	Records      int
 }
 
 // PendingPage is a page of a walk still to fetch.

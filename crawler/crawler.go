@@ -150,6 +150,7 @@ func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) 
 			return sum, err
 		}
 		log.Info("resuming unfinished walk", "walk", walk.ID, "pages_left", len(queue))
+		sum.TotalReported = walk.Total // as the earlier run saw it: a change is drift
 	}
 
 	f := newFetcher(ctx, cfg, startURL.Host)

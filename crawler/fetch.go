@@ -23,7 +23,7 @@ import (
 
 // Headers the transport adds to a decoded response for the crawler's use.
 const (
-	hdrCharset = "X-Harvest-Charset"
+	hdrCharset   = "X-Harvest-Charset"
 	hdrInvalid   = "X-Harvest-Invalid-Bytes"
 	hdrChallenge = "X-Harvest-Challenge"
 )

@@ -87,7 +87,7 @@ func (db *DB) prepare(ctx context.Context) error {
 		{&db.stmts.keep, `INSERT INTO pages (url, etag, last_modified, next_url, total, record_urls, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified, next_url = excluded.next_url,
 			total = excluded.total, record_urls = excluded.record_urls, fetched_at = excluded.fetched_at`},
-		{&db.stmts.cache, `SELECT etag, last_modified, next_url, total, record_urls FROM pages WHERE url = ?`},
+		{&db.stmts.cache, `SELECT etag, last_modified, next_url, total FROM pages WHERE url = ?`},
 		{&db.stmts.known, `SELECT seq, state FROM frontier WHERE walk_id = ? AND url = ?`},
 	} {
 		st, err := db.db.PrepareContext(ctx, s.sql)
@@ -499,16 +499,12 @@ func (db *DB) HasPageCache(ctx context.Context) (bool, error) {
 // PageCache returns what is kept of a listing page's last good answer.
 func (db *DB) PageCache(ctx context.Context, url string) (harvest.CachedPage, bool, error) {
 	p := harvest.CachedPage{URL: url}
-	var list string
-	err := db.stmts.cache.QueryRowContext(ctx, url).Scan(&p.ETag, &p.LastModified, &p.Next, &p.Total, &list)
+	err := db.stmts.cache.QueryRowContext(ctx, url).Scan(&p.ETag, &p.LastModified, &p.Next, &p.Total)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, false, nil
 	}
 	if err != nil {
 		return p, false, fmt.Errorf("read page cache: %w", err)
-	}
-	if list != "" {
-		p.Records = strings.Count(list, "\n") + 1
 	}
 	return p, true, nil
 }
