@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/harvest-archive/harvest/export"
-	"github.com/harvest-archive/harvest/store"
 )
 
 func (m *Main) export(ctx context.Context, args []string) error {
@@ -34,10 +33,7 @@ func (m *Main) export(ctx context.Context, args []string) error {
 	if !oneOf(*format, export.Formats...) {
 		return fmt.Errorf("%w: --format must be one of %s", errUsage, strings.Join(export.Formats, ", "))
 	}
-	if _, err := os.Stat(*db); err != nil {
-		return fmt.Errorf("database %s: %w", *db, err)
-	}
-	st, err := store.Open(ctx, *db)
+	st, err := openExisting(ctx, *db)
 	if err != nil {
 		return err
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -13,14 +12,6 @@ import (
 	"github.com/harvest-archive/harvest/export"
 	"github.com/harvest-archive/harvest/store"
 )
-
-// openExisting opens a database that must exist already.
-func openExisting(ctx context.Context, path string) (*store.DB, error) {
-	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("database %s: %w", path, err)
-	}
-	return store.Open(ctx, path)
-}
 
 func (m *Main) stats(ctx context.Context, args []string) error {
 	fs := m.newFlags("stats", "[flags]", "Summarises a database: records, runs, completeness against the listing's\nlast known total, failed pages, and documents per year.")

@@ -21,6 +21,7 @@ import (
 
 	"github.com/harvest-archive/harvest"
 	"github.com/harvest-archive/harvest/internal/peakrss"
+	"github.com/harvest-archive/harvest/store"
 )
 
 // Exit codes, as the README documents them.
@@ -214,6 +215,14 @@ func (m *Main) logFlags(fs *flag.FlagSet) func() *slog.Logger {
 		}
 		return slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: level}))
 	}
+}
+
+// openExisting opens a database that must exist already.
+func openExisting(ctx context.Context, path string) (*store.DB, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("database %s: %w", path, err)
+	}
+	return store.Open(ctx, path)
 }
 
 func oneOf(v string, allowed ...string) bool {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -66,53 +67,56 @@ func runs(t *testing.T, path string) []store.Run {
 	return rs
 }
 
+// eventually polls cond until it holds, or fails the test after 20 s.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("gave up waiting: %s", what)
+}
+
 // waitHits waits until the server has answered n listing requests.
 func waitHits(t *testing.T, srv *fixtures.Server, n int) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
+	eventually(t, fmt.Sprintf("the crawl to get to %d pages", n), func() bool {
 		c := 0
 		for _, h := range srv.Log() {
 			if strings.HasPrefix(h.URI, "/search") && h.Status != 0 {
 				c++
 			}
 		}
-		if c >= n {
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	t.Fatalf("the crawl did not get to %d pages", n)
+		return c >= n
+	})
 }
 
 // waitStored waits until the walk of start in the database has n pages stored.
 func waitStored(t *testing.T, path, start string, n int) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
+	eventually(t, fmt.Sprintf("the crawl to store %d pages", n), func() bool {
 		if _, err := os.Stat(path); err != nil {
-			continue
+			return false
 		}
 		db, err := store.Open(context.Background(), path)
 		if err != nil {
-			continue
+			return false
 		}
+		defer db.Close()
+		w, err := db.LastWalk(context.Background(), start)
+		if err != nil {
+			return false
+		}
+		pages, _ := db.Frontier(context.Background(), w.ID)
 		done := 0
-		if w, err := db.LastWalk(context.Background(), start); err == nil {
-			pages, _ := db.Frontier(context.Background(), w.ID)
-			for _, p := range pages {
-				if p.State == "done" {
-					done++
-				}
+		for _, p := range pages {
+			if p.State == "done" {
+				done++
 			}
 		}
-		db.Close()
-		if done >= n {
-			return
-		}
-	}
-	t.Fatalf("the crawl did not store %d pages", n)
+		return done >= n
+	})
 }
 
 // Ctrl-C and SIGTERM stop the crawl cleanly: exit 130 / 143, the run marked
