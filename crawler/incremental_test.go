@@ -1,7 +1,9 @@
 package crawler_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -150,12 +152,17 @@ func TestIncrementalWithoutOrder(t *testing.T) {
 	db := openDB(t, filepath.Join(t.TempDir(), "h.db"))
 	cfg := testConfig(srv.ListingURL(0))
 	cfg.Incremental = true
+	var logs bytes.Buffer
+	cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	sum, err := crawl(t, db, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if sum.Mode != harvest.WalkFull || sum.Pages != 5 {
 		t.Errorf("%+v; want a full walk of 5 pages", sum)
+	}
+	if !strings.Contains(logs.String(), "knows no newest-first order") {
+		t.Errorf("--incremental did not say it walks the whole listing:\n%s", logs.String())
 	}
 }
 
