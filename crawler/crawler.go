@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/harvest-archive/harvest"
+	"github.com/harvest-archive/harvest/fetch"
 	"github.com/harvest-archive/harvest/parser"
 )
 
@@ -50,7 +51,10 @@ type Config struct {
 	// Incremental walks the listing newest first and stops at the first page
 	// that holds nothing new or changed (see parser.Profile.NewestFirst).
 	Incremental bool
-	Logger      *slog.Logger
+	// Recorder, when set, keeps every HTTP exchange as it crossed the wire
+	// (the WARC writer).
+	Recorder fetch.Recorder
+	Logger   *slog.Logger
 }
 
 // DefaultConfig returns the polite defaults for startURL, with the profile
@@ -153,13 +157,17 @@ func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) 
 		sum.TotalReported = walk.Total // as the earlier run saw it: a change is drift
 	}
 
-	f := newFetcher(ctx, cfg, startURL.Host)
-	var rules *robots
+	f := fetch.New(ctx, fetch.Config{
+		UserAgent: cfg.UserAgent, Delay: cfg.Delay, Concurrency: cfg.Concurrency, Timeout: cfg.Timeout, MaxBody: cfg.MaxBody,
+		Retry: fetch.Retry{Retries: cfg.Retries, Backoff: cfg.Backoff, MaxWait: cfg.MaxRetryWait},
+		Host:  startURL.Host, Recorder: cfg.Recorder,
+	})
+	var rules *fetch.Robots
 	if !cfg.IgnoreRobots {
-		rules, err = fetchRobots(ctx, f, startURL, cfg.UserAgent)
+		rules, err = fetch.FetchRobots(ctx, f, startURL, cfg.UserAgent)
 		switch {
 		case err != nil && (isUnreachable(err) || ctx.Err() != nil):
-			sum.Requests = f.requests()
+			sum.Requests = f.Requests()
 			return sum, unreachable(ctx, err)
 		case err != nil:
 			// Answered, but not with a robots.txt we can read (a redirect to
@@ -167,9 +175,12 @@ func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) 
 			log.Warn("robots.txt unusable; crawling as if there were none", "err", err)
 			rules = nil
 		}
-		if rules != nil && rules.group != nil && rules.group.CrawlDelay > 0 {
-			f.transport.gate.setDelay(rules.group.CrawlDelay)
-			log.Info("robots.txt asks for a crawl delay", "delay", rules.group.CrawlDelay)
+		if d := rules.CrawlDelay(); d > 0 {
+			f.SetDelay(d)
+			log.Info("robots.txt asks for a crawl delay", "delay", d)
+		}
+		if rules.DisallowsAll() {
+			log.Warn("robots.txt could not be read (server error): nothing may be fetched (RFC 9309)")
 		}
 	}
 
@@ -183,20 +194,20 @@ func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) 
 	var first *result
 	for len(queue) > 0 && first == nil {
 		p := queue[0]
-		if !rules.allowed(p.URL) {
+		if !rules.Allowed(p.URL) {
 			break // reported by the loop below, once the walk exists
 		}
 		r := c.fetchPage(ctx, p.URL)
 		if ctx.Err() != nil {
-			sum.Requests = f.requests()
+			sum.Requests = f.Requests()
 			return sum, ctx.Err()
 		}
 		if r.err != nil && isUnreachable(r.err) {
-			sum.Requests = f.requests()
+			sum.Requests = f.Requests()
 			return sum, unreachable(ctx, r.err)
 		}
 		if errors.Is(r.err, harvest.ErrChallenge) {
-			sum.Requests = f.requests()
+			sum.Requests = f.Requests()
 			return sum, r.err
 		}
 		first = &r
@@ -245,7 +256,7 @@ func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) 
 			runErr = err
 		}
 	}
-	sum.Requests = f.requests()
+	sum.Requests = f.Requests()
 	if err := st.FinishRun(bg, c.runID, sum); err != nil && runErr == nil {
 		runErr = err
 	}
@@ -256,10 +267,10 @@ func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) 
 type crawl struct {
 	cfg        Config
 	st         Store
-	f          *fetcher
+	f          *fetch.Client
 	log        *slog.Logger
 	host       string
-	rules      *robots
+	rules      *fetch.Robots
 	walk       harvest.Walk
 	runID      int64
 	start      string // the walk's first page
@@ -335,10 +346,10 @@ func (c *crawl) fetchWith(ctx context.Context, u string, cached *harvest.CachedP
 			hdr.Set("If-Modified-Since", cached.LastModified)
 		}
 	}
-	resp, err := c.f.get(ctx, u, hdr)
+	resp, err := c.f.Get(ctx, u, hdr)
 	if err != nil {
 		r.err = err
-		var fe *fetchError
+		var fe *fetch.Error
 		if errors.As(err, &fe) {
 			r.status = fe.Status
 		}
@@ -356,7 +367,7 @@ func (c *crawl) fetchWith(ctx context.Context, u string, cached *harvest.CachedP
 		if resp.Challenge {
 			r.err = fmt.Errorf("%s: HTTP %d: %w", u, resp.Status, harvest.ErrChallenge)
 		} else {
-			r.err = &fetchError{URL: u, Status: resp.Status, Err: errors.New(http.StatusText(resp.Status))}
+			r.err = &fetch.Error{URL: u, Status: resp.Status, Err: errors.New(http.StatusText(resp.Status))}
 		}
 		return r
 	}
@@ -365,7 +376,7 @@ func (c *crawl) fetchWith(ctx context.Context, u string, cached *harvest.CachedP
 	}
 	page, err := parse(resp.Body, u, c.cfg.Profile)
 	if errors.Is(err, harvest.ErrChallenge) {
-		c.f.transport.halted.Store(true)
+		c.f.Halt()
 	}
 	page.Warnings = append(r.page.Warnings, page.Warnings...)
 	r.page, r.err = page, err
@@ -421,7 +432,7 @@ func (c *crawl) loop(ctx context.Context, queue []harvest.PendingPage, first *re
 			}
 			p := queue[0]
 			queue = queue[1:]
-			if !c.rules.allowed(p.URL) {
+			if !c.rules.Allowed(p.URL) {
 				c.skip(ctx, p.URL, "disallowed by robots.txt")
 				continue
 			}
@@ -733,7 +744,7 @@ func (c *crawl) allPages(r result) []string {
 	}
 	var out []string
 	for k := 2; k < c.pages; k++ {
-		if u := pat.url(k); !c.metPage[k] && c.rules.allowed(u) {
+		if u := pat.url(k); !c.metPage[k] && c.rules.Allowed(u) {
 			out = append(out, u)
 		}
 	}
@@ -882,8 +893,9 @@ func summarize(problems []string) string {
 
 // isUnreachable tells a failure to reach the host at all (no HTTP answer).
 func isUnreachable(err error) bool {
-	var fe *fetchError
-	return errors.As(err, &fe) && fe.Status == 0 && !errors.Is(err, context.Canceled) && !errors.Is(err, errOffHost) && !errors.Is(err, errTooLarge)
+	var fe *fetch.Error
+	return errors.As(err, &fe) && fe.Status == 0 && !errors.Is(err, context.Canceled) && !errors.Is(err, fetch.ErrOffHost) &&
+		!errors.Is(err, fetch.ErrTooLarge) && !errors.Is(err, fetch.ErrCapture) && !errors.Is(err, fetch.ErrRedirectLoop)
 }
 
 func unreachable(ctx context.Context, err error) error {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/harvest-archive/harvest"
 )
@@ -125,4 +126,10 @@ func pagePattern(first, second string, perPage int) (*pattern, bool) {
 			return number(v)
 		},
 	}, true
+}
+
+// sameHost reports whether u is on host (host:port, case-insensitive).
+func sameHost(u, host string) bool {
+	p, err := url.Parse(u)
+	return err == nil && strings.EqualFold(p.Host, host)
 }

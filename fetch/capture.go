@@ -1,0 +1,160 @@
+package fetch
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Exchange is one HTTP request and its response as they crossed the wire:
+// what a Recorder (the WARC writer) keeps.
+type Exchange struct {
+	URL      string    // the request's target URI
+	Date     time.Time // when the request was sent (UTC)
+	IP       string    // the server's IP address; "" when unknown
+	Request  []byte    // the request as sent: request line, headers, body
+	Response []byte    // the response exactly as received: status line, headers, body (encodings kept)
+}
+
+// A Recorder keeps every exchange; it must be safe for concurrent use.
+// An error from it fails the request: a mirror that cannot record what it
+// fetched must not pretend it did.
+type Recorder interface {
+	Record(Exchange) error
+}
+
+// tapConn is a connection that keeps a copy of the bytes written to it and
+// read from it since the request now on it began. HTTP/1.1 carries one
+// exchange at a time on a connection, so between GotConn and the end of the
+// response body the copies are exactly that exchange.
+type tapConn struct {
+	net.Conn
+	mu      sync.Mutex
+	on      bool
+	in, out bytes.Buffer
+}
+
+func (c *tapConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 {
+		c.mu.Lock()
+		if c.on {
+			c.in.Write(p[:n])
+		}
+		c.mu.Unlock()
+	}
+	return n, err
+}
+
+func (c *tapConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	if n > 0 {
+		c.mu.Lock()
+		if c.on {
+			c.out.Write(p[:n])
+		}
+		c.mu.Unlock()
+	}
+	return n, err
+}
+
+// begin starts the copies afresh for a new exchange.
+func (c *tapConn) begin() {
+	c.mu.Lock()
+	c.on = true
+	c.in.Reset()
+	c.out.Reset()
+	c.mu.Unlock()
+}
+
+// take ends the exchange and returns copies of what was sent and received.
+func (c *tapConn) take() (sent, received []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.on = false
+	sent = bytes.Clone(c.out.Bytes())
+	received = bytes.Clone(c.in.Bytes())
+	c.in.Reset()
+	c.out.Reset()
+	return sent, received
+}
+
+// remoteIP is the peer's address without its port.
+func (c *tapConn) remoteIP() string {
+	if a, ok := c.Conn.RemoteAddr().(*net.TCPAddr); ok {
+		return a.IP.String()
+	}
+	host, _, err := net.SplitHostPort(c.Conn.RemoteAddr().String())
+	if err != nil {
+		return ""
+	}
+	return host
+}
+
+// tappingDialers returns DialContext and DialTLSContext functions whose
+// connections are tapped. TLS is done here, so that the tap sees the
+// plaintext HTTP; a transport with its own DialTLSContext speaks HTTP/1.1,
+// which is what an archive's capture wants.
+func tappingDialers(d *net.Dialer, tlsConfig *tls.Config) (func(ctx context.Context, network, addr string) (net.Conn, error), func(ctx context.Context, network, addr string) (net.Conn, error)) {
+	plain := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := d.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return &tapConn{Conn: c}, nil
+	}
+	secure := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		raw, err := d.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		cfg := tlsConfig.Clone()
+		if cfg == nil {
+			cfg = &tls.Config{}
+		}
+		if cfg.ServerName == "" {
+			host, _, _ := net.SplitHostPort(addr)
+			cfg.ServerName = host
+		}
+		cfg.NextProtos = []string{"http/1.1"}
+		tc := tls.Client(raw, cfg)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			raw.Close()
+			return nil, fmt.Errorf("tls handshake with %s: %w", addr, err)
+		}
+		return &tapConn{Conn: tc}, nil
+	}
+	return plain, secure
+}
+
+// rebuild writes an exchange from the parsed request and response when no
+// tapped connection carried it (through a proxy's tunnel, say): the
+// headers as Go holds them, the body as received.
+func rebuild(req *http.Request, resp *http.Response, body []byte) (sent, received []byte) {
+	var out bytes.Buffer
+	_ = req.Write(&out)
+	var in bytes.Buffer
+	fmt.Fprintf(&in, "%s %s\r\n", protoOf(resp), resp.Status)
+	h := resp.Header.Clone()
+	h.Del("Transfer-Encoding")
+	if len(resp.TransferEncoding) == 0 || resp.ContentLength >= 0 {
+		h.Set("Content-Length", fmt.Sprint(len(body)))
+	}
+	_ = h.Write(&in)
+	in.WriteString("\r\n")
+	in.Write(body)
+	return out.Bytes(), in.Bytes()
+}
+
+func protoOf(resp *http.Response) string {
+	if strings.HasPrefix(resp.Proto, "HTTP/") {
+		return resp.Proto
+	}
+	return "HTTP/1.1"
+}

@@ -1,0 +1,152 @@
+package fetch
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptrace"
+	"sync/atomic"
+	"time"
+)
+
+// Errors a request can fail with that callers tell apart.
+var (
+	ErrOffHost      = errors.New("redirect to another host refused")
+	ErrRedirectLoop = errors.New("too many redirects")
+	ErrTooLarge     = errors.New("response body larger than the limit (--max-body)")
+	ErrHalted       = errors.New("not sent: the site refused automated access")
+	ErrCapture      = errors.New("could not record the exchange")
+)
+
+// politeness is the outermost layer: it takes the host's slot from the gate
+// and only then starts the request's own timeout, so that waiting one's
+// turn (a Crawl-delay, a Retry-After pause) never eats into the time the
+// server has to answer. It refuses to send once the site has answered with a
+// bot challenge, and counts what it sends.
+type politeness struct {
+	next     http.RoundTripper
+	gate     *Gate
+	timeout  time.Duration
+	halted   *atomic.Bool
+	requests *atomic.Int64
+}
+
+func (t *politeness) RoundTrip(req *http.Request) (*http.Response, error) {
+	release, err := t.gate.Acquire(req.Context(), req.URL.Host)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	if t.halted.Load() {
+		return nil, ErrHalted
+	}
+	t.requests.Add(1)
+	ctx, cancel := req.Context(), context.CancelFunc(func() {})
+	if t.timeout > 0 {
+		ctx, cancel = context.WithTimeoutCause(ctx, t.timeout, fmt.Errorf("no complete answer from %s within %s (--timeout)", req.URL.Host, t.timeout))
+	}
+	defer cancel()
+	resp, err := t.next.RoundTrip(req.WithContext(ctx))
+	if err != nil && ctx.Err() != nil && req.Context().Err() == nil {
+		err = fmt.Errorf("%w: %w", context.Cause(ctx), err)
+	}
+	return resp, err
+}
+
+// pausing holds the whole host when a 429 or 503 says when to come back
+// (Retry-After), for as long as asked but no longer than maxPause: the
+// pages in flight wait with it.
+type pausing struct {
+	next     http.RoundTripper
+	gate     *Gate
+	maxPause time.Duration
+}
+
+func (t *pausing) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(req)
+	if err != nil {
+		return resp, err
+	}
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+		if d, ok := RetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+			if t.maxPause > 0 && d > t.maxPause {
+				d = t.maxPause // the page fails (see Retry.judge); the others wait no longer
+			}
+			t.gate.Pause(req.URL.Host, time.Now().Add(d))
+		}
+	}
+	return resp, nil
+}
+
+// reading is the innermost layer over the network: it reads the whole body
+// under a cap (a body cut short is an error here, not a page), and hands the
+// exchange, exactly as it crossed the wire, to the recorder. Bodies are
+// asked for gzip-compressed and left so: the recorder keeps them as sent,
+// and colly decompresses them above.
+type reading struct {
+	base     http.RoundTripper
+	maxBody  int64
+	recorder Recorder // nil: nothing is recorded
+}
+
+func (t *reading) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Header.Get("Accept-Encoding") == "" {
+		req = req.Clone(req.Context())
+		req.Header.Set("Accept-Encoding", "gzip")
+	}
+	var tap *tapConn
+	if t.recorder != nil {
+		trace := &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) {
+			if c, ok := i.Conn.(*tapConn); ok {
+				tap = c
+				c.begin()
+			}
+		}}
+		req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
+	}
+	sentAt := time.Now().UTC()
+	resp, err := t.base.RoundTrip(req)
+	if err != nil {
+		if tap != nil {
+			tap.take()
+		}
+		return nil, err
+	}
+	defer resp.Body.Close()
+	limit := t.maxBody
+	if limit <= 0 {
+		limit = 1 << 62
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		if tap != nil {
+			tap.take()
+		}
+		return nil, fmt.Errorf("read body of %s: %w", req.URL, err)
+	}
+	if int64(len(body)) > limit {
+		if tap != nil {
+			tap.take()
+		}
+		return nil, fmt.Errorf("%s: %w (%d bytes)", req.URL, ErrTooLarge, limit)
+	}
+	if t.recorder != nil {
+		ex := Exchange{URL: req.URL.String(), Date: sentAt}
+		if tap != nil {
+			ex.Request, ex.Response = tap.take()
+			ex.IP = tap.remoteIP()
+		}
+		if len(ex.Response) == 0 || !bytes.HasPrefix(ex.Response, []byte("HTTP/")) {
+			ex.Request, ex.Response = rebuild(req, resp, body)
+		}
+		if err := t.recorder.Record(ex); err != nil {
+			return nil, fmt.Errorf("%s: %w: %w", req.URL, ErrCapture, err)
+		}
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	return resp, nil
+}
