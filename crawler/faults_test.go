@@ -389,3 +389,39 @@ func TestCrawlConcurrencyPerHost(t *testing.T) {
 		})
 	}
 }
+
+// A Crawl-delay as long as the request timeout fails no page: waiting for
+// one's turn is not part of the time the server has to answer.
+func TestCrawlDelayEqualToTimeout(t *testing.T) {
+	srv := serve(t, 40)
+	srv.Robots = "User-agent: *\nCrawl-delay: 0.5\n"
+	db := openDB(t, filepath.Join(t.TempDir(), "h.db"))
+	cfg := testConfig(srv.ListingURL(0))
+	cfg.Timeout = 500 * time.Millisecond
+	cfg.Concurrency = 3
+	cfg.Retries = 0 // a page that timed out waiting would fail at once
+	sum, err := crawl(t, db, cfg)
+	if err != nil {
+		t.Fatalf("crawl: %v (%+v)", err, sum)
+	}
+	if sum.Pages != 4 || sum.FailedPages != 0 || len(stored(t, db)) != 40 {
+		t.Errorf("pages %d, failed %d, records %d; want 4, 0, 40", sum.Pages, sum.FailedPages, len(stored(t, db)))
+	}
+}
+
+// robots.txt answering 5xx (after the retries) means nothing may be fetched
+// (RFC 9309): no listing page is requested.
+func TestRobotsServerErrorDisallowsAll(t *testing.T) {
+	srv := serve(t, 30)
+	srv.Inject("/robots.txt", fixtures.Fault{Status: 503}, fixtures.Fault{Status: 503}, fixtures.Fault{Status: 503}, fixtures.Fault{Status: 503}, fixtures.Fault{Status: 503})
+	db := openDB(t, filepath.Join(t.TempDir(), "h.db"))
+	_, err := crawl(t, db, testConfig(srv.ListingURL(0)))
+	if !errors.Is(err, harvest.ErrPartial) || !strings.Contains(err.Error(), "robots.txt") {
+		t.Fatalf("err = %v, want a partial run that names robots.txt", err)
+	}
+	for _, e := range srv.Log() {
+		if e.URI != "/robots.txt" {
+			t.Errorf("fetched %s although robots.txt answered 503", e.URI)
+		}
+	}
+}

@@ -92,14 +92,13 @@ func New(ctx context.Context, cfg Config) *Client {
 	cl := &Client{gate: NewGate(cfg.Delay, cfg.Concurrency), retry: cfg.Retry}
 	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
 	base := &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           dialer.DialContext,
-		MaxIdleConnsPerHost:   cfg.Concurrency + 1,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   15 * time.Second,
-		DisableCompression:    true, // bodies stay as sent, for the recorder; colly decompresses
-		ForceAttemptHTTP2:     cfg.Recorder == nil,
-		ResponseHeaderTimeout: cfg.Timeout,
+		Proxy:               http.ProxyFromEnvironment,
+		DialContext:         dialer.DialContext,
+		MaxIdleConnsPerHost: cfg.Concurrency + 1,
+		IdleConnTimeout:     90 * time.Second,
+		TLSHandshakeTimeout: 15 * time.Second,
+		DisableCompression:  true, // bodies stay as sent, for the recorder; colly decompresses
+		ForceAttemptHTTP2:   cfg.Recorder == nil,
 	}
 	if cfg.Recorder != nil {
 		base.DialContext, base.DialTLSContext = tappingDialers(dialer, &tls.Config{})
