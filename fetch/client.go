@@ -1,9 +1,9 @@
 // Package fetch is the HTTP side of harvest, in small layers each testable
 // alone: a per-host politeness gate taken before a request's own timeout
 // starts, a pause when the server asks for one (Retry-After), a reader that
-// caps bodies and hands the raw exchange to a recorder (the WARC writer),
-// and, above colly's request lifecycle, charset decoding and bot-challenge
-// detection in colly's callbacks, with retries around it all. It knows
+// caps bodies and hands the raw exchange to a recorder (the WARC writer), a
+// halt on a bot challenge, and, in colly's request lifecycle above them,
+// charset decoding in colly's callbacks, with retries around it all. It knows
 // nothing of listings, records or SQL.
 package fetch
 
@@ -105,6 +105,7 @@ func New(ctx context.Context, cfg Config) *Client {
 	}
 	var rt http.RoundTripper = &reading{base: base, maxBody: cfg.MaxBody, recorder: cfg.Recorder}
 	rt = &pausing{next: rt, gate: cl.gate, maxPause: cfg.Retry.MaxWait}
+	rt = &refusing{next: rt, halted: &cl.halted}
 	rt = &politeness{next: rt, gate: cl.gate, timeout: cfg.Timeout, halted: &cl.halted, requests: &cl.requests}
 
 	c := colly.NewCollector(colly.StdlibContext(ctx))
@@ -151,8 +152,8 @@ func New(ctx context.Context, cfg Config) *Client {
 	return cl
 }
 
-// onResponse decodes a text body and tells a bot challenge, once for every
-// caller; a challenge halts the client.
+// onResponse decodes a text body. A refusal status is a bot challenge when
+// the refusing layer below halted the client on it.
 func (cl *Client) onResponse(r *colly.Response) {
 	ct := r.Ctx.Get(ctxType)
 	r.Headers.Set("Content-Type", ct)
@@ -161,10 +162,7 @@ func (cl *Client) onResponse(r *colly.Response) {
 		d := parser.DecodeHTML(r.Body, ct)
 		out.Body, out.Charset, out.Invalid = d.Body, d.Charset, d.Invalid
 	}
-	if (r.StatusCode == http.StatusForbidden || r.StatusCode == http.StatusServiceUnavailable || r.StatusCode == http.StatusTooManyRequests) && parser.IsChallenge(out.Body) {
-		out.Challenge = true
-		cl.Halt()
-	}
+	out.Challenge = refusalStatus(r.StatusCode) && cl.halted.Load()
 	r.Ctx.Put(ctxResponse, out)
 }
 

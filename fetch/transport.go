@@ -2,14 +2,18 @@ package fetch
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptrace"
+	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/harvest-archive/harvest/parser"
 )
 
 // Errors a request can fail with that callers tell apart.
@@ -54,6 +58,49 @@ func (t *politeness) RoundTrip(req *http.Request) (*http.Response, error) {
 		err = fmt.Errorf("%w: %w", context.Cause(ctx), err)
 	}
 	return resp, err
+}
+
+// refusing halts the client when the site answers with a bot challenge (a
+// 403, 429 or 503 whose body is one), before the host's slot is given to the
+// next request: nothing is sent after it.
+type refusing struct {
+	next   http.RoundTripper
+	halted *atomic.Bool
+}
+
+func (t *refusing) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(req)
+	if err != nil || !refusalStatus(resp.StatusCode) {
+		return resp, err
+	}
+	// The reading layer below holds the whole body in memory.
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	if parser.IsChallenge(maybeGunzip(resp.Header, body)) {
+		t.halted.Store(true)
+	}
+	return resp, nil
+}
+
+func refusalStatus(code int) bool {
+	return code == http.StatusForbidden || code == http.StatusServiceUnavailable || code == http.StatusTooManyRequests
+}
+
+// maybeGunzip undoes a gzip content-encoding, for a look at the body; the
+// body as sent is left alone.
+func maybeGunzip(h http.Header, body []byte) []byte {
+	if !strings.Contains(strings.ToLower(h.Get("Content-Encoding")), "gzip") {
+		return body
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	if err != nil {
+		return body
+	}
+	out, err := io.ReadAll(io.LimitReader(zr, 1<<20))
+	if err != nil && len(out) == 0 {
+		return body
+	}
+	return out
 }
 
 // pausing holds the whole host when a 429 or 503 says when to come back
