@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -108,12 +109,22 @@ func files(tb testing.TB, dir, pattern string) []string {
 	return m
 }
 
-// page returns an HTML page of about n bytes that differs by i.
+// words make up test pages.
+var words = strings.Fields("archive harvest record listing page document table row cell link date title author " +
+	"register minutes council budget report annex decision meeting agenda item vote member office public notice")
+
+// page returns an HTML page of about n bytes, the same for the same i, with
+// text that compresses about as well as real pages do.
 func page(i, n int) string {
+	rng := rand.New(rand.NewPCG(uint64(i), 7))
 	var b strings.Builder
 	fmt.Fprintf(&b, "<!doctype html><html><head><title>Page %d</title></head><body>\n", i)
 	for j := 0; b.Len() < n; j++ {
-		fmt.Fprintf(&b, "<p class=\"row\">Row %d of page %d: lorem ipsum dolor sit amet, consectetur adipiscing elit.</p>\n", j, i)
+		fmt.Fprintf(&b, "<p id=\"r%d\">%d", j, rng.Int64())
+		for range 8 {
+			b.WriteString(" " + words[rng.IntN(len(words))])
+		}
+		b.WriteString("</p>\n")
 	}
 	b.WriteString("</body></html>\n")
 	return b.String()

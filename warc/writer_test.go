@@ -37,8 +37,14 @@ func readWithLibrary(t *testing.T, path string) []libRecord {
 			t.Fatalf("%s at %d: %v", filepath.Base(path), rec.Offset, rec.Validation)
 		}
 		r := libRecord{typ: rec.WarcRecord.Type().String(), header: rec.WarcRecord.WarcHeader()}
-		if b, ok := rec.WarcRecord.Block().(gowarc.PayloadBlock); ok {
+		if b, ok := rec.WarcRecord.Block().(gowarc.PayloadBlock); ok && r.typ != "warcinfo" {
 			pr, err := b.PayloadBytes()
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.payload, _ = io.ReadAll(pr)
+		} else {
+			pr, err := rec.WarcRecord.Block().RawBytes()
 			if err != nil {
 				t.Fatal(err)
 			}
