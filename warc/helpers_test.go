@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"compress/gzip"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -148,4 +150,22 @@ func fileSize(tb testing.TB, path string) int64 {
 		tb.Fatal(err)
 	}
 	return st.Size()
+}
+
+// parseInt parses a decimal CDXJ field.
+func parseInt(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) }
+
+// readMember decompresses exactly one gzip member.
+func readMember(tb testing.TB, member []byte) string {
+	tb.Helper()
+	zr, err := gzip.NewReader(bytes.NewReader(member))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	zr.Multistream(false)
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return string(b)
 }

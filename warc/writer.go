@@ -63,17 +63,17 @@ type Writer struct {
 	dedupMu sync.Mutex
 	seen    map[string]original // payload digest -> first capture
 
-	mu       sync.Mutex // guards everything below
-	closed   bool
-	serial   int
-	file     *os.File
-	buf      *bufio.Writer
-	out      countingWriter
-	gz       *gzip.Writer
-	name     string // final base name of the open file
-	infoID   string
-	entries  []entry // index entries of the open file
-	stats    Stats
+	mu      sync.Mutex // guards everything below
+	closed  bool
+	serial  int
+	file    *os.File
+	buf     *bufio.Writer
+	out     countingWriter
+	gz      *gzip.Writer
+	name    string // final base name of the open file
+	infoID  string
+	entries []entry // index entries of the open file
+	stats   Stats
 }
 
 // Open prepares a Writer for opts.Dir. It creates the directory and learns
