@@ -2,6 +2,7 @@ package warc
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -192,23 +193,45 @@ func (w *Writer) Write(ex Exchange) error {
 	}
 	defer resp.Close()
 
+	// Compress outside the lock so that many goroutines compress at once;
+	// the lock only covers copying the members into the file. The records
+	// must name the warcinfo of the file they land in, so compress again in
+	// the rare case that the file rotated in between.
+	enc := encoders.Get().(*encoder)
+	defer encoders.Put(enc)
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.closed {
-		return fmt.Errorf("write exchange %s: writer closed", ex.URL)
-	}
-	if w.file == nil {
-		if err := w.create(); err != nil {
+	infoID := w.infoID
+	w.mu.Unlock()
+	var split int
+	for {
+		split, err = enc.encode(infoID, req, resp)
+		if err != nil {
 			return fmt.Errorf("write exchange %s: %w", ex.URL, err)
 		}
+		w.mu.Lock()
+		if w.closed {
+			w.mu.Unlock()
+			return fmt.Errorf("write exchange %s: writer closed", ex.URL)
+		}
+		if w.file == nil {
+			if err := w.create(); err != nil {
+				w.mu.Unlock()
+				return fmt.Errorf("write exchange %s: %w", ex.URL, err)
+			}
+		}
+		if w.infoID == infoID {
+			break
+		}
+		infoID = w.infoID
+		w.mu.Unlock()
 	}
-	if _, err := w.writeRecord(req); err != nil {
+	defer w.mu.Unlock()
+	start := w.out.n
+	if _, err := w.out.Write(enc.buf.Bytes()); err != nil {
 		return fmt.Errorf("write exchange %s to %s: %w", ex.URL, w.name, err)
 	}
-	off, err := w.writeRecord(resp)
-	if err != nil {
-		return fmt.Errorf("write exchange %s to %s: %w", ex.URL, w.name, err)
-	}
+	w.stats.Bytes += w.out.n - start
+	off := start + int64(split)
 	w.entries = append(w.entries, newEntry(ex.URL, ex.Date, revisit, header, digest, off, w.out.n-off, w.name))
 	w.stats.Exchanges++
 	if revisit {
@@ -248,37 +271,59 @@ func (w *Writer) create() error {
 		return fmt.Errorf("create %s: %w", name, err)
 	}
 	defer info.Close()
-	if _, err := w.writeRecord(info); err != nil {
+	if err := w.writeRecord(info); err != nil {
 		return fmt.Errorf("create %s: %w", name, err)
 	}
 	w.infoID = info.WarcHeader().Get(gowarc.WarcRecordID)
 	return nil
 }
 
-// writeRecord writes rec as one gzip member of the open file and returns the
-// offset it starts at. w.mu must be held.
-func (w *Writer) writeRecord(rec gowarc.WarcRecord) (int64, error) {
-	if w.infoID != "" {
-		rec.WarcHeader().Set(gowarc.WarcWarcinfoID, w.infoID)
+// writeRecord writes rec as one gzip member of the open file. w.mu must be
+// held.
+func (w *Writer) writeRecord(rec gowarc.WarcRecord) error {
+	enc := encoders.Get().(*encoder)
+	defer encoders.Put(enc)
+	if _, err := enc.encode(w.infoID, rec); err != nil {
+		return err
 	}
-	off := w.out.n
-	if w.gz == nil {
-		gz, err := gzip.NewWriterLevel(&w.out, gzip.DefaultCompression)
-		if err != nil {
-			return off, err
+	n, err := w.out.Write(enc.buf.Bytes())
+	w.stats.Bytes += int64(n)
+	return err
+}
+
+// encoder turns records into gzip members in memory, one member per record.
+type encoder struct {
+	gz  *gzip.Writer
+	buf bytes.Buffer
+}
+
+// encoders are reused across writes; each holds a gzip writer and a buffer
+// about the size of a compressed page.
+var encoders = sync.Pool{New: func() any {
+	gz, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed) // a valid level: cannot fail
+	return &encoder{gz: gz}
+}}
+
+// encode replaces e.buf with recs as gzip members, each naming the warcinfo
+// record infoID (when not ""). It returns the offset in e.buf of the last
+// member.
+func (e *encoder) encode(infoID string, recs ...gowarc.WarcRecord) (last int, err error) {
+	e.buf.Reset()
+	m := gowarc.NewMarshaler()
+	for _, rec := range recs {
+		if infoID != "" {
+			rec.WarcHeader().Set(gowarc.WarcWarcinfoID, infoID)
 		}
-		w.gz = gz
-	} else {
-		w.gz.Reset(&w.out)
+		last = e.buf.Len()
+		e.gz.Reset(&e.buf)
+		if _, _, err := m.Marshal(e.gz, rec, 0); err != nil {
+			return 0, fmt.Errorf("marshal %s record: %w", rec.Type(), err)
+		}
+		if err := e.gz.Close(); err != nil {
+			return 0, fmt.Errorf("compress %s record: %w", rec.Type(), err)
+		}
 	}
-	if _, _, err := gowarc.NewMarshaler().Marshal(w.gz, rec, 0); err != nil {
-		return off, err
-	}
-	if err := w.gz.Close(); err != nil {
-		return off, err
-	}
-	w.stats.Bytes += w.out.n - off
-	return off, nil
+	return last, nil
 }
 
 // finish flushes and closes the open file, renames it to its final name and
