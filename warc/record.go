@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	gowarc "github.com/nlnwa/gowarc/v3"
@@ -28,6 +29,18 @@ var recordOptions = []gowarc.WarcRecordOption{
 	gowarc.WithDefaultDigestEncoding(gowarc.Base32),
 	gowarc.WithAddMissingDigest(true),
 	gowarc.WithAddMissingContentLength(true),
+}
+
+// builderMu serializes gowarc.NewRecordBuilder, which writes a package
+// variable of github.com/google/uuid (EnableRandPool) without
+// synchronization. Building the record (digests) still runs in parallel.
+var builderMu sync.Mutex
+
+// newBuilder returns a gowarc record builder of type t with recordOptions.
+func newBuilder(t gowarc.RecordType) gowarc.WarcRecordBuilder {
+	builderMu.Lock()
+	defer builderMu.Unlock()
+	return gowarc.NewRecordBuilder(t, recordOptions...)
 }
 
 // sha1Digest returns "sha1:" and the base32 SHA-1 of p, the form WARC tools
@@ -116,7 +129,7 @@ func build(b gowarc.WarcRecordBuilder, what string) (gowarc.WarcRecord, error) {
 
 // requestRecord builds the request record of an exchange.
 func requestRecord(h recordHeader, raw []byte) (gowarc.WarcRecord, error) {
-	b := gowarc.NewRecordBuilder(gowarc.Request, recordOptions...)
+	b := newBuilder(gowarc.Request)
 	h.apply(b)
 	b.AddWarcHeader(gowarc.ContentType, "application/http;msgtype=request")
 	if _, err := b.Write(raw); err != nil {
@@ -128,7 +141,7 @@ func requestRecord(h recordHeader, raw []byte) (gowarc.WarcRecord, error) {
 // responseRecord builds the response record of an exchange; the block is raw
 // exactly as given.
 func responseRecord(h recordHeader, raw []byte) (gowarc.WarcRecord, error) {
-	b := gowarc.NewRecordBuilder(gowarc.Response, recordOptions...)
+	b := newBuilder(gowarc.Response)
 	h.apply(b)
 	b.AddWarcHeader(gowarc.ContentType, "application/http;msgtype=response")
 	if _, err := b.Write(raw); err != nil {
@@ -146,7 +159,7 @@ type original struct {
 // revisitRecord builds a revisit record holding only the HTTP header block of
 // a response whose payload (with digest) equals that of orig.
 func revisitRecord(h recordHeader, header []byte, digest string, orig original) (gowarc.WarcRecord, error) {
-	b := gowarc.NewRecordBuilder(gowarc.Revisit, recordOptions...)
+	b := newBuilder(gowarc.Revisit)
 	h.apply(b)
 	b.AddWarcHeader(gowarc.ContentType, "application/http;msgtype=response")
 	b.AddWarcHeader(gowarc.WarcProfile, revisitProfile)
@@ -161,7 +174,7 @@ func revisitRecord(h recordHeader, header []byte, digest string, orig original) 
 
 // warcinfoRecord builds the warcinfo record that opens a file.
 func warcinfoRecord(filename, software string, info map[string]string, now time.Time) (gowarc.WarcRecord, error) {
-	b := gowarc.NewRecordBuilder(gowarc.Warcinfo, recordOptions...)
+	b := newBuilder(gowarc.Warcinfo)
 	b.AddWarcHeader(gowarc.WarcRecordID, newRecordID())
 	b.AddWarcHeaderTime(gowarc.WarcDate, now)
 	b.AddWarcHeader(gowarc.WarcFilename, filename)

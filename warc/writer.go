@@ -3,6 +3,7 @@ package warc
 import (
 	"bufio"
 	"bytes"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -13,7 +14,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/klauspost/compress/gzip"
 	gowarc "github.com/nlnwa/gowarc/v3"
 )
@@ -70,7 +70,6 @@ type Writer struct {
 	file    *os.File
 	buf     *bufio.Writer
 	out     countingWriter
-	gz      *gzip.Writer
 	name    string // final base name of the open file
 	infoID  string
 	entries []entry // index entries of the open file
@@ -379,5 +378,13 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// uuidString returns a random UUID in its canonical form.
-func uuidString() string { return uuid.NewString() }
+// uuidString returns a random (version 4) UUID in its canonical form. It
+// does not use github.com/google/uuid: gowarc switches that package's
+// random pool on, unsynchronized, in every NewRecordBuilder.
+func uuidString() string {
+	var u [16]byte
+	_, _ = rand.Read(u[:]) // crypto/rand.Read never fails
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:])
+}
