@@ -2,6 +2,7 @@ package warc
 
 import (
 	"strconv"
+	"sync/atomic"
 	"testing"
 )
 
@@ -31,4 +32,32 @@ func BenchmarkWrite(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(w.Stats().Bytes)/float64(i), "file-B/page")
+}
+
+// BenchmarkWriteParallel is BenchmarkWrite with writes from GOMAXPROCS
+// goroutines, as a crawl with several workers makes them.
+func BenchmarkWriteParallel(b *testing.B) {
+	const pages = 64
+	resps := make([][]byte, pages)
+	for i := range resps {
+		resps[i] = plain(page(i, 40<<10))
+	}
+	w := mustOpen(b, Options{Dir: b.TempDir(), MaxSize: 256 << 20})
+	b.SetBytes(int64(len(resps[0])))
+	b.ReportAllocs()
+	var n atomic.Int64
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := int(n.Add(1))
+			r := append([]byte(nil), resps[i%pages]...)
+			copy(r[len(r)-20:], strconv.Itoa(i))
+			if err := w.Write(exchange("http://example.org/page/"+strconv.Itoa(i), r)); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	if err := w.Close(); err != nil {
+		b.Fatal(err)
+	}
 }
