@@ -1,0 +1,390 @@
+package warc
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+	gowarc "github.com/nlnwa/gowarc/v3"
+)
+
+// Defaults for [Options].
+const (
+	DefaultPrefix  = "harvest"
+	DefaultMaxSize = 1 << 30 // 1 GiB
+)
+
+// openSuffix marks a file still being written.
+const openSuffix = ".open"
+
+// Exchange is one HTTP request and its response as they crossed the wire.
+type Exchange struct {
+	URL      string    // the request's target URI
+	Date     time.Time // when the request was sent (UTC); the zero time means now
+	IP       string    // the server's IP address; "" when unknown
+	Request  []byte    // the request as sent: request line, headers, body
+	Response []byte    // the response exactly as received: status line, headers, body (encodings kept)
+}
+
+// Options configure a [Writer]. The zero value of a field means its default.
+type Options struct {
+	Dir      string            // directory of the WARC files; created if missing
+	Prefix   string            // file-name prefix; default DefaultPrefix
+	MaxSize  int64             // rotate to a new file once a file passes this many bytes; default DefaultMaxSize
+	Software string            // e.g. "harvest/0.2.0", named in every warcinfo record
+	Info     map[string]string // further warcinfo fields (run id, start URL, ...), written in sorted key order
+
+	now func() time.Time // for tests; default time.Now
+}
+
+// Stats counts what a [Writer] has written so far.
+type Stats struct {
+	Files     int   // files opened
+	Exchanges int   // exchanges written
+	Responses int   // response records
+	Revisits  int   // revisit records (deduplicated payloads)
+	Bytes     int64 // compressed bytes written to all files
+}
+
+// Writer writes exchanges into rotating WARC files in one directory. It is
+// safe for concurrent use.
+type Writer struct {
+	opts Options
+
+	dedupMu sync.Mutex
+	seen    map[string]original // payload digest -> first capture
+
+	mu      sync.Mutex // guards everything below
+	closed  bool
+	serial  int
+	file    *os.File
+	buf     *bufio.Writer
+	out     countingWriter
+	name    string // final base name of the open file
+	infoID  string
+	entries []entry // index entries of the open file
+	stats   Stats
+}
+
+// Open prepares a Writer for opts.Dir. It creates the directory and learns
+// the payload digests already captured there (from NAME.cdxj files, or from
+// the WARC files that have none) so that repeated payloads become revisits.
+// The first file is created on the first Write.
+func Open(opts Options) (*Writer, error) {
+	if opts.Dir == "" {
+		return nil, errors.New("open warc writer: no directory")
+	}
+	if opts.Prefix == "" {
+		opts.Prefix = DefaultPrefix
+	}
+	if opts.MaxSize <= 0 {
+		opts.MaxSize = DefaultMaxSize
+	}
+	if opts.now == nil {
+		opts.now = time.Now
+	}
+	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("open warc writer: %w", err)
+	}
+	entries, err := loadIndexes(opts.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("open warc writer: %w", err)
+	}
+	w := &Writer{opts: opts, seen: make(map[string]original)}
+	for _, e := range entries {
+		if e.Mime == revisitMime || !dedupable(e.status(), e.Digest) {
+			continue
+		}
+		if _, ok := w.seen[e.Digest]; !ok {
+			w.seen[e.Digest] = original{url: e.URL, date: e.warcDate()}
+		}
+	}
+	w.serial, err = nextSerial(opts.Dir, opts.Prefix)
+	if err != nil {
+		return nil, fmt.Errorf("open warc writer: %w", err)
+	}
+	return w, nil
+}
+
+// dedupable reports whether a payload with this status and digest may be
+// stored as a revisit: not a 304 and not empty.
+func dedupable(status int, digest string) bool {
+	return status != 304 && digest != "" && digest != emptyDigest
+}
+
+// fileNameRE matches the names this package gives WARC files.
+var fileNameRE = regexp.MustCompile(`^(.+)-(\d{14})-(\d{5,})\.warc\.gz(\.open)?$`)
+
+// nextSerial returns one more than the highest serial of prefix's files in
+// dir, so that file names stay unique and ordered across runs.
+func nextSerial(dir, prefix string) (int, error) {
+	des, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, err
+	}
+	next := 0
+	for _, de := range des {
+		m := fileNameRE.FindStringSubmatch(de.Name())
+		if m == nil || m[1] != prefix {
+			continue
+		}
+		if n, err := strconv.Atoi(m[3]); err == nil && n >= next {
+			next = n + 1
+		}
+	}
+	return next, nil
+}
+
+// Write records ex as a request record and a response record, or a revisit
+// record when its payload repeats one already captured.
+func (w *Writer) Write(ex Exchange) error {
+	if ex.URL == "" {
+		return errors.New("write exchange: no URL")
+	}
+	if len(ex.Response) == 0 {
+		return fmt.Errorf("write exchange %s: empty response", ex.URL)
+	}
+	if ex.Date.IsZero() {
+		ex.Date = w.opts.now()
+	}
+	ex.Date = ex.Date.UTC().Truncate(time.Second)
+
+	header, payload, _ := splitHTTP(ex.Response)
+	digest := sha1Digest(payload)
+	status := statusCode(header)
+
+	var orig original
+	revisit := false
+	if dedupable(status, digest) {
+		w.dedupMu.Lock()
+		orig, revisit = w.seen[digest]
+		if !revisit {
+			w.seen[digest] = original{url: ex.URL, date: ex.Date.Format(time.RFC3339)}
+		}
+		w.dedupMu.Unlock()
+	}
+
+	reqID, respID := newRecordID(), newRecordID()
+	req, err := requestRecord(recordHeader{id: reqID, concurrent: respID, url: ex.URL, date: ex.Date, ip: ex.IP}, ex.Request)
+	if err != nil {
+		return fmt.Errorf("write exchange %s: %w", ex.URL, err)
+	}
+	defer req.Close()
+	rh := recordHeader{id: respID, concurrent: reqID, url: ex.URL, date: ex.Date, ip: ex.IP}
+	var resp gowarc.WarcRecord
+	if revisit {
+		resp, err = revisitRecord(rh, header, digest, orig)
+	} else {
+		resp, err = responseRecord(rh, ex.Response)
+	}
+	if err != nil {
+		return fmt.Errorf("write exchange %s: %w", ex.URL, err)
+	}
+	defer resp.Close()
+
+	// Compress outside the lock so that many goroutines compress at once;
+	// the lock only covers copying the members into the file. The records
+	// must name the warcinfo of the file they land in, so compress again in
+	// the rare case that the file rotated in between.
+	enc := encoders.Get().(*encoder)
+	defer encoders.Put(enc)
+	w.mu.Lock()
+	infoID := w.infoID
+	w.mu.Unlock()
+	var split int
+	for {
+		split, err = enc.encode(infoID, req, resp)
+		if err != nil {
+			return fmt.Errorf("write exchange %s: %w", ex.URL, err)
+		}
+		w.mu.Lock()
+		if w.closed {
+			w.mu.Unlock()
+			return fmt.Errorf("write exchange %s: writer closed", ex.URL)
+		}
+		if w.file == nil {
+			if err := w.create(); err != nil {
+				w.mu.Unlock()
+				return fmt.Errorf("write exchange %s: %w", ex.URL, err)
+			}
+		}
+		if w.infoID == infoID {
+			break
+		}
+		infoID = w.infoID
+		w.mu.Unlock()
+	}
+	defer w.mu.Unlock()
+	start := w.out.n
+	if _, err := w.out.Write(enc.buf.Bytes()); err != nil {
+		return fmt.Errorf("write exchange %s to %s: %w", ex.URL, w.name, err)
+	}
+	w.stats.Bytes += w.out.n - start
+	off := start + int64(split)
+	w.entries = append(w.entries, newEntry(ex.URL, ex.Date, revisit, header, digest, off, w.out.n-off, w.name))
+	w.stats.Exchanges++
+	if revisit {
+		w.stats.Revisits++
+	} else {
+		w.stats.Responses++
+	}
+	if w.out.n > w.opts.MaxSize {
+		if err := w.finish(); err != nil {
+			return fmt.Errorf("write exchange %s: %w", ex.URL, err)
+		}
+	}
+	return nil
+}
+
+// create opens the next file under its ".open" name and writes its warcinfo
+// record. w.mu must be held.
+func (w *Writer) create() error {
+	now := w.opts.now().UTC()
+	name := fmt.Sprintf("%s-%s-%05d.warc.gz", w.opts.Prefix, now.Format(timestamp14), w.serial)
+	path := filepath.Join(w.opts.Dir, name+openSuffix)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("create warc file: %w", err)
+	}
+	w.serial++
+	w.file, w.name, w.infoID, w.entries = f, name, "", nil
+	if w.buf == nil {
+		w.buf = bufio.NewWriterSize(f, 64<<10)
+	} else {
+		w.buf.Reset(f)
+	}
+	w.out = countingWriter{w: w.buf}
+	w.stats.Files++
+	info, err := warcinfoRecord(name, w.opts.Software, w.opts.Info, now)
+	if err != nil {
+		return fmt.Errorf("create %s: %w", name, err)
+	}
+	defer info.Close()
+	if err := w.writeRecord(info); err != nil {
+		return fmt.Errorf("create %s: %w", name, err)
+	}
+	w.infoID = info.WarcHeader().Get(gowarc.WarcRecordID)
+	return nil
+}
+
+// writeRecord writes rec as one gzip member of the open file. w.mu must be
+// held.
+func (w *Writer) writeRecord(rec gowarc.WarcRecord) error {
+	enc := encoders.Get().(*encoder)
+	defer encoders.Put(enc)
+	if _, err := enc.encode(w.infoID, rec); err != nil {
+		return err
+	}
+	n, err := w.out.Write(enc.buf.Bytes())
+	w.stats.Bytes += int64(n)
+	return err
+}
+
+// encoder turns records into gzip members in memory, one member per record.
+type encoder struct {
+	gz  *gzip.Writer
+	buf bytes.Buffer
+}
+
+// encoders are reused across writes; each holds a gzip writer and a buffer
+// about the size of a compressed page.
+var encoders = sync.Pool{New: func() any {
+	gz, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed) // a valid level: cannot fail
+	return &encoder{gz: gz}
+}}
+
+// encode replaces e.buf with recs as gzip members, each naming the warcinfo
+// record infoID (when not ""). It returns the offset in e.buf of the last
+// member.
+func (e *encoder) encode(infoID string, recs ...gowarc.WarcRecord) (last int, err error) {
+	e.buf.Reset()
+	m := gowarc.NewMarshaler()
+	for _, rec := range recs {
+		if infoID != "" {
+			rec.WarcHeader().Set(gowarc.WarcWarcinfoID, infoID)
+		}
+		last = e.buf.Len()
+		e.gz.Reset(&e.buf)
+		if _, _, err := m.Marshal(e.gz, rec, 0); err != nil {
+			return 0, fmt.Errorf("marshal %s record: %w", rec.Type(), err)
+		}
+		if err := e.gz.Close(); err != nil {
+			return 0, fmt.Errorf("compress %s record: %w", rec.Type(), err)
+		}
+	}
+	return last, nil
+}
+
+// finish flushes and closes the open file, renames it to its final name and
+// writes its CDXJ index. w.mu must be held.
+func (w *Writer) finish() error {
+	if w.file == nil {
+		return nil
+	}
+	f, name, entries := w.file, w.name, w.entries
+	w.file, w.name, w.entries = nil, "", nil
+	err := w.buf.Flush()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("close %s: %w", name, err)
+	}
+	final := filepath.Join(w.opts.Dir, name)
+	if err := os.Rename(final+openSuffix, final); err != nil {
+		return fmt.Errorf("close %s: %w", name, err)
+	}
+	return writeIndex(final, entries)
+}
+
+// Close finishes the open file and its CDXJ index. Writes after Close fail.
+func (w *Writer) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return nil
+	}
+	w.closed = true
+	return w.finish()
+}
+
+// Stats returns counts of what w has written so far.
+func (w *Writer) Stats() Stats {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.stats
+}
+
+// countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+// Write writes p to the underlying writer and counts it.
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// uuidString returns a random (version 4) UUID in its canonical form. It
+// does not use github.com/google/uuid: gowarc switches that package's
+// random pool on, unsynchronized, in every NewRecordBuilder.
+func uuidString() string {
+	var u [16]byte
+	_, _ = rand.Read(u[:]) // crypto/rand.Read never fails
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:])
+}
