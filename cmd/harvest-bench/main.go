@@ -5,11 +5,13 @@
 //     nothing) walks a generated archive: the floor;
 //  2. `harvest crawl` walks the same archive into a fresh database, one page
 //     at a time and with concurrent listing fetches;
-//  3. `harvest crawl` again on the unchanged archive (conditional requests),
+//  3. `harvest crawl` with --warc, again on the unchanged archive (revisit
+//     records), and `harvest reparse` of those captures;
+//  4. `harvest crawl` again on the unchanged archive (conditional requests),
 //     and with --incremental;
-//  4. the same crawl of a 100,000-document archive (memory must stay flat),
+//  5. the same crawl of a 100,000-document archive (memory must stay flat),
 //     and `harvest export` of its records to CSV and JSON Lines;
-//  5. at a per-request latency, a crawl that follows next links one by one
+//  6. at a per-request latency, a crawl that follows next links one by one
 //     against one that fetches the listing's pages concurrently.
 //
 // Each measured program runs as a child process, so wall time, CPU seconds
@@ -109,6 +111,18 @@ func measure(name string, cmd *exec.Cmd) (result, error) {
 	return r, nil
 }
 
+// dirBytes is the size of the files in dir.
+func dirBytes(dir string) int64 {
+	var n int64
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil {
+			n += info.Size()
+		}
+	}
+	return n
+}
+
 func serve(docs int, latency time.Duration, conditional bool) (*fixtures.Server, error) {
 	srv := fixtures.NewServer(fixtures.NewArchive(docs, 42))
 	srv.Robots = "User-agent: *\nAllow: /\n"
@@ -189,6 +203,43 @@ func run(ctx context.Context, docs, big, latencyDocs, concurrency int, latency t
 	if err := add(crawlRun(fmt.Sprintf("harvest crawl, --concurrency %d", concurrency), "main.db", "--concurrency", fmt.Sprint(concurrency), "--profile", "wilson")); err != nil {
 		return err
 	}
+	// Raw capture: the same crawl writing WARC, a re-harvest of the unchanged
+	// archive into the same captures (a server that sends every page whole:
+	// identical payloads), and re-parsing them with no network.
+	wsrv, err := serve(docs, 0, false)
+	if err != nil {
+		return err
+	}
+	defer wsrv.Close()
+	warcDir := filepath.Join(dir, "warc")
+	warcRun := func(name string) (result, error) {
+		n0 := wsrv.Requests()
+		r, err := measure(name, harvest("crawl", wsrv.ListingURL(0), "--db", filepath.Join(dir, "warc.db"), "--delay", "0", "--quiet",
+			"--concurrency", fmt.Sprint(concurrency), "--profile", "wilson", "--warc", warcDir))
+		r.requests, r.pages = wsrv.Requests()-n0, pages
+		return r, err
+	}
+	wr, err := warcRun(fmt.Sprintf("harvest crawl, --concurrency %d, --warc", concurrency))
+	if err := add(wr, err); err != nil {
+		return err
+	}
+	firstBytes := dirBytes(warcDir)
+	if err := add(warcRun("re-crawl --warc, unchanged archive, no 304s")); err != nil {
+		return err
+	}
+	againBytes := dirBytes(warcDir) - firstBytes
+	r, err = measure("harvest reparse of those captures", harvest("reparse", "--warc", warcDir, "--db", filepath.Join(dir, "warc.db"), "--profile", "wilson", "--quiet"))
+	r.pages = pages
+	if err := add(r, err); err != nil {
+		return err
+	}
+	reparseResult := r
+	defer func() {
+		fmt.Printf("\nWARC: first crawl %.1f MB; re-harvest of the unchanged archive %.2f MB (%.1f%% of the first, revisit records)\n",
+			float64(firstBytes)/1e6, float64(againBytes)/1e6, 100*float64(againBytes)/float64(max(firstBytes, 1)))
+		fmt.Printf("reparse: %.2fx faster than the crawl that wrote the captures\n", wr.wall.Seconds()/reparseResult.wall.Seconds())
+	}()
+
 	r, err = crawlRun("re-crawl, unchanged archive (304s)", "main.db", "--concurrency", fmt.Sprint(concurrency), "--profile", "wilson")
 	if err := add(r, err); err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 	"github.com/harvest-archive/harvest/crawler"
 	"github.com/harvest-archive/harvest/parser"
 	"github.com/harvest-archive/harvest/store"
+	"github.com/harvest-archive/harvest/warc"
 )
 
 // crawlOptions are the flags of `harvest crawl`.
@@ -20,6 +21,7 @@ type crawlOptions struct {
 	db      string
 	profile string
 	cfg     crawler.Config
+	warc    warcOptions
 }
 
 func (o *crawlOptions) register(m *Main, args []string) (*crawlFlags, error) {
@@ -38,6 +40,9 @@ func (o *crawlOptions) register(m *Main, args []string) (*crawlFlags, error) {
 	fs.IntVar(&o.cfg.Retries, "retries", d.Retries, "retries of a request that failed in a way that can pass (5xx, 429, timeout, reset, cut-off body)")
 	fs.Int64Var(&o.cfg.MaxBody, "max-body", d.MaxBody, "largest response body in `bytes`; a larger one fails the page")
 	fs.BoolVar(&o.cfg.IgnoreRobots, "ignore-robots", false, "do not read or obey robots.txt")
+	fs.StringVar(&o.warc.dir, "warc", "", "write every HTTP exchange (robots.txt, pages, retries) as WARC 1.1 into this `directory`, with a CDXJ index beside each file")
+	fs.Int64Var(&o.warc.maxSize, "warc-max-size", warc.DefaultMaxSize, "start a new WARC file once one passes this many `bytes`")
+	fs.StringVar(&o.warc.prefix, "warc-prefix", warc.DefaultPrefix, "WARC file names are PREFIX-TIMESTAMP-SERIAL.warc.gz")
 	fs.BoolVar(&o.cfg.Incremental, "incremental", false, "walk the listing newest first and stop at the first page with nothing new (needs a profile that knows the order; else a full walk with conditional requests)")
 	logger := m.logFlags(fs)
 	o.cfg.Backoff, o.cfg.MaxRetryWait = d.Backoff, d.MaxRetryWait
@@ -55,6 +60,8 @@ func (o *crawlOptions) register(m *Main, args []string) (*crawlFlags, error) {
 	switch {
 	case o.cfg.Concurrency < 1:
 		return nil, fmt.Errorf("%w: --concurrency must be at least 1", errUsage)
+	case o.warc.maxSize <= 0:
+		return nil, fmt.Errorf("%w: --warc-max-size must be positive", errUsage)
 	case o.cfg.Delay < 0 || o.cfg.Timeout <= 0 || o.cfg.Retries < 0 || o.cfg.MaxPages < 0 || o.cfg.MaxBody <= 0:
 		return nil, fmt.Errorf("%w: --delay, --retries and --max-pages cannot be negative; --timeout and --max-body must be positive", errUsage)
 	}
@@ -74,7 +81,7 @@ func (m *Main) crawl(ctx context.Context, args []string) error {
 	if o.cfg.Profile, err = pickProfile(o.profile, o.cfg.StartURL); err != nil {
 		return err
 	}
-	sum, err := runCrawl(ctx, o.db, o.cfg)
+	sum, err := runCrawl(ctx, o.db, o.cfg, o.warc)
 	if sum.Outcome != harvest.OutcomeFailed || err == nil {
 		report(o.cfg.Logger, sum)
 	}
@@ -112,10 +119,11 @@ func pickProfile(name, startURL string) (parser.Profile, error) {
 	return p, nil
 }
 
-// runCrawl opens and locks the database, crawls, and closes. A database file
-// that this run created is removed again when the host could not be reached,
-// so that an unreachable site leaves nothing behind.
-func runCrawl(ctx context.Context, path string, cfg crawler.Config) (harvest.RunSummary, error) {
+// runCrawl opens and locks the database, opens the WARC capture when asked,
+// crawls, and closes both. A database file that this run created is removed
+// again when the host could not be reached, so that an unreachable site
+// leaves nothing behind.
+func runCrawl(ctx context.Context, path string, cfg crawler.Config, capture warcOptions) (harvest.RunSummary, error) {
 	_, statErr := os.Stat(path)
 	created := errors.Is(statErr, os.ErrNotExist)
 	db, err := store.Open(ctx, path)
@@ -126,7 +134,15 @@ func runCrawl(ctx context.Context, path string, cfg crawler.Config) (harvest.Run
 		db.Close()
 		return harvest.RunSummary{}, err
 	}
+	closeCapture, err := openCapture(capture, &cfg)
+	if err != nil {
+		db.Close()
+		return harvest.RunSummary{}, err
+	}
 	sum, err := crawler.Run(ctx, cfg, db)
+	if cerr := closeCapture(); cerr != nil && err == nil {
+		err = cerr
+	}
 	if cerr := db.Close(); cerr != nil && err == nil {
 		err = fmt.Errorf("close %s: %w", path, cerr)
 	}

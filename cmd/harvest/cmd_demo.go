@@ -12,6 +12,7 @@ import (
 	"github.com/harvest-archive/harvest/export"
 	"github.com/harvest-archive/harvest/fixtures"
 	"github.com/harvest-archive/harvest/store"
+	"github.com/harvest-archive/harvest/warc"
 )
 
 // Demo archive: the size of the saved Wilson Center result set.
@@ -23,6 +24,7 @@ const (
 func (m *Main) demo(ctx context.Context, args []string) error {
 	fs := m.newFlags("demo", "[flags]", "Serves the bundled fixture archive on 127.0.0.1 (no network needed), crawls it\ninto DIR/demo.db and exports DIR/demo.csv.")
 	dir := fs.String("dir", "harvest-demo", "write demo.db and demo.csv in this `directory`")
+	warcDir := fs.String("warc", "", "write the crawl's WARC captures in this `directory` (default DIR/warc; \"off\" for none)")
 	logger := m.logFlags(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -54,7 +56,14 @@ func (m *Main) demo(ctx context.Context, args []string) error {
 	cfg.Delay = 10 * time.Millisecond // a local server; a real site gets the 1 s default
 	cfg.Logger = logger()
 	started := time.Now()
-	sum, err := runCrawl(ctx, dbPath, cfg)
+	capture := warcOptions{dir: *warcDir, maxSize: warc.DefaultMaxSize, prefix: warc.DefaultPrefix}
+	switch capture.dir {
+	case "":
+		capture.dir = filepath.Join(*dir, "warc")
+	case "off":
+		capture.dir = ""
+	}
+	sum, err := runCrawl(ctx, dbPath, cfg, capture)
 	if err != nil {
 		return err
 	}
@@ -70,6 +79,13 @@ func (m *Main) demo(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(m.Stdout, "Database: %s\nCSV:      %s (%d records)\n\nNext: harvest export --db %s --format jsonl | head\n", dbPath, csvPath, n, dbPath)
+	fmt.Fprintf(m.Stdout, "Database: %s\nCSV:      %s (%d records)\n", dbPath, csvPath, n)
+	if capture.dir != "" {
+		fmt.Fprintf(m.Stdout, "WARC:     %s (every request and response, with a CDXJ index beside each file)\n", capture.dir)
+	}
+	fmt.Fprintf(m.Stdout, "\nNext: harvest export --db %s --format jsonl | head\n", dbPath)
+	if capture.dir != "" {
+		fmt.Fprintf(m.Stdout, "      harvest reparse --warc %s --db %s   (re-parse the captures, nothing fetched)\n", capture.dir, dbPath)
+	}
 	return nil
 }
