@@ -1,0 +1,92 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Open opens (creating when needed) the database at path and migrates its
+// schema to the newest version. The database is in WAL mode with foreign keys
+// on; a database written by a newer harvest is refused.
+func Open(ctx context.Context, path string) (*DB, error) {
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)"
+	sqldb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	// One connection: SQLite has one writer, and this keeps every statement
+	// of a transaction on it.
+	sqldb.SetMaxOpenConns(1)
+	db := &DB{db: sqldb, path: path, Now: time.Now, totals: map[int64]int{}}
+	if err := db.migrate(ctx); err != nil {
+		sqldb.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := db.prepare(ctx); err != nil {
+		sqldb.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// prepare makes the statements of the upsert path once, not per page.
+func (db *DB) prepare(ctx context.Context) error {
+	for _, s := range []struct {
+		stmt **sql.Stmt
+		sql  string
+	}{
+		{&db.stmts.sel, `SELECT title, date, date_text, summary, gone_at FROM records WHERE url = ?`},
+		{&db.stmts.ins, `INSERT INTO records (url, title, date, date_text, summary, listing_url, first_seen, last_seen, last_walk) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (url) DO NOTHING`},
+		{&db.stmts.upd, `UPDATE records SET title = ?, date = ?, date_text = ?, summary = ?, listing_url = ?, last_seen = ?, last_walk = ?, gone_at = NULL WHERE url = ?`},
+		{&db.stmts.chg, `INSERT INTO record_changes (url, changed_at, field, old_value, new_value, listing_url, run_id) VALUES (?, ?, ?, ?, ?, ?, ?)`},
+		{&db.stmts.touch, `UPDATE records SET last_seen = ?, last_walk = ?, gone_at = NULL WHERE url = ?`},
+		{&db.stmts.enqueue, `INSERT INTO frontier (walk_id, url, seq, state, updated_at)
+			VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM frontier WHERE walk_id = ?), 'pending', ?)
+			ON CONFLICT (walk_id, url) DO NOTHING`},
+		{&db.stmts.done, `INSERT INTO frontier (walk_id, url, seq, state, status, records, attempts, charset, invalid_bytes, updated_at)
+			VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM frontier WHERE walk_id = ?), 'done', ?, ?, 1, NULLIF(?, ''), ?, ?)
+			ON CONFLICT (walk_id, url) DO UPDATE SET state = 'done', status = excluded.status, error = NULL, records = excluded.records,
+			attempts = attempts + 1, charset = COALESCE(excluded.charset, charset), invalid_bytes = excluded.invalid_bytes,
+			updated_at = excluded.updated_at`},
+		{&db.stmts.keep, `INSERT INTO pages (url, etag, last_modified, next_url, total, record_urls, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified, next_url = excluded.next_url,
+			total = excluded.total, record_urls = excluded.record_urls, fetched_at = excluded.fetched_at`},
+		{&db.stmts.cache, `SELECT etag, last_modified, next_url, total FROM pages WHERE url = ?`},
+		{&db.stmts.known, `SELECT seq, state FROM frontier WHERE walk_id = ? AND url = ?`},
+	} {
+		st, err := db.db.PrepareContext(ctx, s.sql)
+		if err != nil {
+			return fmt.Errorf("prepare: %w", err)
+		}
+		*s.stmt = st
+	}
+	return nil
+}
+
+// Close releases the lock (if held) and closes the database.
+func (db *DB) Close() error {
+	err := db.db.Close()
+	if db.lock != nil {
+		db.lock.release()
+		db.lock = nil
+	}
+	return err
+}
+
+// Lock takes the database for this process alone, as a crawl must: a second
+// process gets harvest.ErrLocked at once. The lock is an advisory lock on
+// PATH.lock held by the open file, so the system drops it when the process
+// dies, however it dies.
+func (db *DB) Lock() error {
+	l, err := acquire(db.path + ".lock")
+	if err != nil {
+		return err
+	}
+	db.lock = l
+	return nil
+}
