@@ -13,7 +13,11 @@ import (
 // schema to the newest version. The database is in WAL mode with foreign keys
 // on; a database written by a newer harvest is refused.
 func Open(ctx context.Context, path string) (*DB, error) {
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)"
+	// busy_timeout comes first so that the WAL switch of a new file, which
+	// takes an exclusive lock, waits for another process doing the same;
+	// _txlock=immediate makes every transaction take the write lock at BEGIN,
+	// so that no read inside one is stale by the time it writes.
+	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 	sqldb, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
