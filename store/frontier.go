@@ -65,7 +65,10 @@ func (db *DB) Pending(ctx context.Context, walkID int64) ([]harvest.PendingPage,
 		}
 		out = append(out, p)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read frontier: %w", err)
+	}
+	return out, nil
 }
 
 // Known reports whether url is in the walk's frontier, its place in the
@@ -201,7 +204,10 @@ func (db *DB) Frontier(ctx context.Context, walkID int64) ([]FrontierPage, error
 		}
 		out = append(out, p)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read frontier: %w", err)
+	}
+	return out, nil
 }
 
 // LastWalk returns the newest walk of startURL, finished or not.

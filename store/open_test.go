@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/harvest-archive/harvest"
 )
 
 // Several processes may open a new database at the same moment (two cron
@@ -46,5 +48,33 @@ func TestConcurrentOpenOfANewDatabase(t *testing.T) {
 	}
 	if failures > 0 {
 		t.Errorf("%d of %d concurrent opens of a new database failed; first error: %v", failures, iterations, firstErr)
+	}
+}
+
+// The crawler saves pages from several goroutines; the store must not race
+// with itself (run with -race).
+func TestSavePagesFromTwoGoroutines(t *testing.T) {
+	ctx := context.Background()
+	db, _ := MustOpen(t)
+	w, err := db.NewWalk(ctx, "http://x/search", harvest.WalkFull, "http://x/search")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for g := range 2 {
+		wg.Go(func() {
+			for n := range 20 {
+				p := harvest.PageResult{WalkID: w.ID, URL: fmt.Sprintf("http://x/search?page=%d-%d", g, n), Status: 200, Total: 100 + n,
+					Records: []harvest.Record{rec(fmt.Sprintf("http://x/document/%d-%d", g, n), "T")}}
+				if _, err := db.SavePages(ctx, []harvest.PageResult{p}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if n, err := db.Count(ctx); err != nil || n != 40 {
+		t.Errorf("count = %d, %v; want 40", n, err)
 	}
 }

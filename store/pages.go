@@ -30,7 +30,10 @@ func (db *DB) PageRecords(ctx context.Context, walkID int64, fn func(page string
 		}
 		fn(u, recs)
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read page records: %w", err)
+	}
+	return nil
 }
 
 // HasPageCache reports whether any listing page's answer is kept: a first

@@ -43,11 +43,7 @@ func (db *DB) SavePages(ctx context.Context, pages []harvest.PageResult) ([]harv
 	if err != nil {
 		return nil, err
 	}
-	for _, p := range pages {
-		if p.Total > 0 {
-			db.totals[p.WalkID] = p.Total
-		}
-	}
+	db.setTotals(pages)
 	return out, nil
 }
 
@@ -67,7 +63,7 @@ func (db *DB) savePage(ctx context.Context, tx *sql.Tx, p harvest.PageResult, no
 		p.WalkID, p.URL, p.WalkID, p.Status, c.New+c.Updated+c.Unchanged, p.Charset, p.InvalidBytes, now); err != nil {
 		return c, fmt.Errorf("mark page done: %w", err)
 	}
-	if p.Total > 0 && db.totals[p.WalkID] != p.Total {
+	if p.Total > 0 && db.lastTotal(p.WalkID) != p.Total {
 		if _, err := tx.ExecContext(ctx, `UPDATE walks SET total = ? WHERE id = ?`, p.Total, p.WalkID); err != nil {
 			return c, fmt.Errorf("set total: %w", err)
 		}
@@ -203,7 +199,10 @@ func (db *DB) Changes(ctx context.Context, url string, fn func(harvest.Change) e
 			return err
 		}
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read changes: %w", err)
+	}
+	return nil
 }
 
 // Count is the number of stored records.

@@ -64,5 +64,8 @@ func (db *DB) Runs(ctx context.Context) ([]Run, error) {
 		r.EndedAt, _ = time.Parse(time.RFC3339, end)
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read runs: %w", err)
+	}
+	return out, nil
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 )
@@ -46,58 +47,53 @@ func (db *DB) Stats(ctx context.Context) (Stats, error) {
 	if err := db.db.QueryRowContext(ctx, `SELECT COUNT(*), COUNT(gone_at) FROM records`).Scan(&s.Records, &s.Gone); err != nil {
 		return s, fmt.Errorf("stats: %w", err)
 	}
-	rows, err := db.db.QueryContext(ctx, `SELECT COALESCE(w.listing, w.start_url), COALESCE(w.total, 0), w.finished_at,
+	err := db.each(ctx, `SELECT COALESCE(w.listing, w.start_url), COALESCE(w.total, 0), w.finished_at,
 		(SELECT COUNT(*) FROM records r WHERE r.last_walk = w.id)
 		FROM walks w WHERE w.kind = 'full' AND w.finished_at IS NOT NULL
 		AND w.id = (SELECT MAX(id) FROM walks v WHERE v.kind = 'full' AND v.finished_at IS NOT NULL AND COALESCE(v.listing, v.start_url) = COALESCE(w.listing, w.start_url))
-		ORDER BY w.id`)
-	if err != nil {
-		return s, fmt.Errorf("stats: %w", err)
-	}
-	for rows.Next() {
+		ORDER BY w.id`, nil, func(rows *sql.Rows) error {
 		var l ListingStats
 		var fin string
 		if err := rows.Scan(&l.Listing, &l.Total, &fin, &l.Seen); err != nil {
-			rows.Close()
-			return s, fmt.Errorf("stats: %w", err)
+			return err
 		}
 		l.FinishedAt, _ = time.Parse(time.RFC3339, fin)
 		s.Listings = append(s.Listings, l)
+		return nil
+	})
+	if err != nil {
+		return s, fmt.Errorf("stats: listings: %w", err)
 	}
-	rows.Close()
 	if s.Runs, err = db.Runs(ctx); err != nil {
-		return s, err
-	}
-	rows, err = db.db.QueryContext(ctx, `SELECT f.url, f.state, COALESCE(f.status, 0), COALESCE(f.error, '') FROM frontier f
-		JOIN walks w ON w.id = f.walk_id WHERE w.finished_at IS NULL AND f.state IN ('failed', 'skipped') ORDER BY f.walk_id, f.seq`)
-	if err != nil {
 		return s, fmt.Errorf("stats: %w", err)
 	}
-	for rows.Next() {
-		var f FailedPage
-		if err := rows.Scan(&f.URL, &f.State, &f.Status, &f.Error); err != nil {
-			rows.Close()
-			return s, fmt.Errorf("stats: %w", err)
-		}
-		s.FailedPages = append(s.FailedPages, f)
-	}
-	rows.Close()
-	rows, err = db.db.QueryContext(ctx, `SELECT substr(date, 1, 4) AS y, COUNT(*) FROM records
-		WHERE date GLOB '[0-9][0-9][0-9][0-9]*' GROUP BY y ORDER BY y`)
+	err = db.each(ctx, `SELECT f.url, f.state, COALESCE(f.status, 0), COALESCE(f.error, '') FROM frontier f
+		JOIN walks w ON w.id = f.walk_id WHERE w.finished_at IS NULL AND f.state IN ('failed', 'skipped') ORDER BY f.walk_id, f.seq`,
+		nil, func(rows *sql.Rows) error {
+			var f FailedPage
+			if err := rows.Scan(&f.URL, &f.State, &f.Status, &f.Error); err != nil {
+				return err
+			}
+			s.FailedPages = append(s.FailedPages, f)
+			return nil
+		})
 	if err != nil {
-		return s, fmt.Errorf("stats: %w", err)
+		return s, fmt.Errorf("stats: failed pages: %w", err)
 	}
 	dated := 0
-	for rows.Next() {
+	err = db.each(ctx, `SELECT substr(date, 1, 4) AS y, COUNT(*) FROM records
+		WHERE date GLOB '[0-9][0-9][0-9][0-9]*' GROUP BY y ORDER BY y`, nil, func(rows *sql.Rows) error {
 		var y YearCount
 		if err := rows.Scan(&y.Year, &y.Count); err != nil {
-			rows.Close()
-			return s, fmt.Errorf("stats: %w", err)
+			return err
 		}
 		dated += y.Count
 		s.Years = append(s.Years, y)
+		return nil
+	})
+	if err != nil {
+		return s, fmt.Errorf("stats: years: %w", err)
 	}
-	rows.Close()
 	s.Undated = s.Records - dated
 	return s, nil
 }

@@ -7,6 +7,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"sync"
 	"time"
 
 	"github.com/harvest-archive/harvest"
@@ -25,6 +26,7 @@ type DB struct {
 	// Now gives the time stamps; tests replace it.
 	Now func() time.Time
 
+	mu     sync.Mutex    // guards totals: SavePages may be called from several goroutines
 	totals map[int64]int // the total last written for each walk
 }
 
@@ -40,4 +42,41 @@ func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// each runs a query and calls scan for each row, then closes the rows and
+// reports an error met while iterating.
+func (db *DB) each(ctx context.Context, query string, args []any, scan func(*sql.Rows) error) error {
+	rows, err := db.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
+// lastTotal is the total last written for the walk.
+func (db *DB) lastTotal(walkID int64) int {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	return db.totals[walkID]
+}
+
+// setTotals notes the totals the pages wrote.
+func (db *DB) setTotals(pages []harvest.PageResult) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	for _, p := range pages {
+		if p.Total > 0 {
+			db.totals[p.WalkID] = p.Total
+		}
+	}
 }
