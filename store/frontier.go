@@ -51,7 +51,7 @@ func (db *DB) NewWalk(ctx context.Context, startURL, kind, listing string) (harv
 // Pending lists the walk's pages still to fetch: those that failed before
 // first, then the rest in the order they were found.
 func (db *DB) Pending(ctx context.Context, walkID int64) ([]harvest.PendingPage, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT url, state = 'failed', attempts FROM frontier
+	rows, err := db.db.QueryContext(ctx, `SELECT url, kind, state = 'failed', attempts FROM frontier
 		WHERE walk_id = ? AND state IN ('pending', 'failed') ORDER BY state = 'failed' DESC, seq`, walkID)
 	if err != nil {
 		return nil, fmt.Errorf("read frontier: %w", err)
@@ -60,7 +60,7 @@ func (db *DB) Pending(ctx context.Context, walkID int64) ([]harvest.PendingPage,
 	var out []harvest.PendingPage
 	for rows.Next() {
 		var p harvest.PendingPage
-		if err := rows.Scan(&p.URL, &p.Failed, &p.Attempts); err != nil {
+		if err := rows.Scan(&p.URL, &p.Kind, &p.Failed, &p.Attempts); err != nil {
 			return nil, fmt.Errorf("read frontier: %w", err)
 		}
 		out = append(out, p)
@@ -137,7 +137,7 @@ func (db *DB) enqueue(ctx context.Context, tx *sql.Tx, walkID int64, urls []stri
 	}
 	st := tx.StmtContext(ctx, db.stmts.enqueue)
 	for _, u := range urls {
-		if _, err := st.ExecContext(ctx, walkID, u, walkID, now); err != nil {
+		if _, err := st.ExecContext(ctx, walkID, u, walkID, now, harvest.KindListing); err != nil {
 			return fmt.Errorf("enqueue %s: %w", u, err)
 		}
 	}
@@ -147,12 +147,24 @@ func (db *DB) enqueue(ctx context.Context, tx *sql.Tx, walkID int64, urls []stri
 // MarkFailed records a page that failed for good in this run, with its last
 // HTTP status (0 for none) and error, and adds the pages it still led to (a
 // page with no records may have a pager). The next run of the walk retries
-// it first.
+// it first. The page keeps the kind the frontier gave it.
 func (db *DB) MarkFailed(ctx context.Context, walkID int64, url string, status int, cause error, enqueueURLs []string) error {
+	return db.MarkFailedKind(ctx, walkID, url, "", status, cause, enqueueURLs)
+}
+
+// MarkFailedKind is MarkFailed for a page of the given kind (one of the
+// harvest.Kind constants), which the frontier then holds; an empty kind keeps
+// the kind the frontier has.
+func (db *DB) MarkFailedKind(ctx context.Context, walkID int64, url, kind string, status int, cause error, enqueueURLs []string) error {
 	now := db.now()
+	msg := ""
+	if cause != nil {
+		msg = cause.Error()
+	}
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE frontier SET state = 'failed', status = ?, error = ?, attempts = attempts + 1, updated_at = ? WHERE walk_id = ? AND url = ?`,
-			status, cause.Error(), now, walkID, url); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE frontier SET state = 'failed', kind = COALESCE(NULLIF(?, ''), kind), status = ?, error = ?,
+			attempts = attempts + 1, updated_at = ? WHERE walk_id = ? AND url = ?`,
+			kind, status, msg, now, walkID, url); err != nil {
 			return err
 		}
 		return db.enqueue(ctx, tx, walkID, enqueueURLs, now)
@@ -161,6 +173,43 @@ func (db *DB) MarkFailed(ctx context.Context, walkID int64, url string, status i
 		return fmt.Errorf("mark %s failed: %w", url, err)
 	}
 	return nil
+}
+
+// ListingPages calls fn for every URL of kind listing in any walk's
+// frontier, with the walk it belongs to (the newest walk when several hold
+// it), ordered by walk and then as the walk found them. A re-parse of
+// captured pages uses it to tell listing pages from others and to know the
+// walk to save each under.
+func (db *DB) ListingPages(ctx context.Context, fn func(url string, walkID int64) error) error {
+	rows, err := db.db.QueryContext(ctx, `SELECT url, walk_id FROM (
+		SELECT url, walk_id, seq, ROW_NUMBER() OVER (PARTITION BY url ORDER BY walk_id DESC) AS newest
+		FROM frontier WHERE kind = 'listing') WHERE newest = 1 ORDER BY walk_id, seq`)
+	if err != nil {
+		return fmt.Errorf("read listing pages: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var u string
+		var w int64
+		if err := rows.Scan(&u, &w); err != nil {
+			return fmt.Errorf("read listing pages: %w", err)
+		}
+		if err := fn(u, w); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read listing pages: %w", err)
+	}
+	return nil
+}
+
+// kindOf is the stored kind of a page: its own, or a listing when empty.
+func kindOf(kind string) string {
+	if kind == "" {
+		return harvest.KindListing
+	}
+	return kind
 }
 
 // MarkSkipped adds a page to the walk's frontier as skipped (never fetched),
@@ -180,6 +229,7 @@ func (db *DB) MarkSkipped(ctx context.Context, walkID int64, url string, reason 
 // FrontierPage is a page of a walk as the store keeps it.
 type FrontierPage struct {
 	URL          string
+	Kind         string // one of the harvest.Kind constants
 	State        string // pending, done, failed or skipped
 	Status       int
 	Error        string
@@ -190,7 +240,7 @@ type FrontierPage struct {
 
 // Frontier lists every page of a walk, in the order found.
 func (db *DB) Frontier(ctx context.Context, walkID int64) ([]FrontierPage, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT url, state, COALESCE(status, 0), COALESCE(error, ''), COALESCE(records, 0),
+	rows, err := db.db.QueryContext(ctx, `SELECT url, kind, state, COALESCE(status, 0), COALESCE(error, ''), COALESCE(records, 0),
 		COALESCE(charset, ''), invalid_bytes FROM frontier WHERE walk_id = ? ORDER BY seq`, walkID)
 	if err != nil {
 		return nil, fmt.Errorf("read frontier: %w", err)
@@ -199,7 +249,7 @@ func (db *DB) Frontier(ctx context.Context, walkID int64) ([]FrontierPage, error
 	var out []FrontierPage
 	for rows.Next() {
 		var p FrontierPage
-		if err := rows.Scan(&p.URL, &p.State, &p.Status, &p.Error, &p.Records, &p.Charset, &p.InvalidBytes); err != nil {
+		if err := rows.Scan(&p.URL, &p.Kind, &p.State, &p.Status, &p.Error, &p.Records, &p.Charset, &p.InvalidBytes); err != nil {
 			return nil, fmt.Errorf("read frontier: %w", err)
 		}
 		out = append(out, p)

@@ -49,12 +49,12 @@ func (db *DB) prepare(ctx context.Context) error {
 		{&db.stmts.upd, `UPDATE records SET title = ?, date = ?, date_text = ?, summary = ?, listing_url = ?, last_seen = ?, last_walk = ?, gone_at = NULL WHERE url = ?`},
 		{&db.stmts.chg, `INSERT INTO record_changes (url, changed_at, field, old_value, new_value, listing_url, run_id) VALUES (?, ?, ?, ?, ?, ?, ?)`},
 		{&db.stmts.touch, `UPDATE records SET last_seen = ?, last_walk = ?, gone_at = NULL WHERE url = ?`},
-		{&db.stmts.enqueue, `INSERT INTO frontier (walk_id, url, seq, state, updated_at)
-			VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM frontier WHERE walk_id = ?), 'pending', ?)
+		{&db.stmts.enqueue, `INSERT INTO frontier (walk_id, url, seq, state, updated_at, kind)
+			VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM frontier WHERE walk_id = ?), 'pending', ?, ?)
 			ON CONFLICT (walk_id, url) DO NOTHING`},
-		{&db.stmts.done, `INSERT INTO frontier (walk_id, url, seq, state, status, records, attempts, charset, invalid_bytes, updated_at)
-			VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM frontier WHERE walk_id = ?), 'done', ?, ?, 1, NULLIF(?, ''), ?, ?)
-			ON CONFLICT (walk_id, url) DO UPDATE SET state = 'done', status = excluded.status, error = NULL, records = excluded.records,
+		{&db.stmts.done, `INSERT INTO frontier (walk_id, url, seq, state, status, records, attempts, charset, invalid_bytes, updated_at, kind)
+			VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM frontier WHERE walk_id = ?), 'done', ?, ?, 1, NULLIF(?, ''), ?, ?, ?)
+			ON CONFLICT (walk_id, url) DO UPDATE SET state = 'done', kind = excluded.kind, status = excluded.status, error = NULL, records = excluded.records,
 			attempts = attempts + 1, charset = COALESCE(excluded.charset, charset), invalid_bytes = excluded.invalid_bytes,
 			updated_at = excluded.updated_at`},
 		{&db.stmts.keep, `INSERT INTO pages (url, etag, last_modified, next_url, total, record_urls, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?)

@@ -60,7 +60,7 @@ func (db *DB) savePage(ctx context.Context, tx *sql.Tx, p harvest.PageResult, no
 	}
 	// Marked done; a page fetched again to repair drift may be new to the frontier.
 	if _, err := tx.StmtContext(ctx, db.stmts.done).ExecContext(ctx,
-		p.WalkID, p.URL, p.WalkID, p.Status, c.New+c.Updated+c.Unchanged, p.Charset, p.InvalidBytes, now); err != nil {
+		p.WalkID, p.URL, p.WalkID, p.Status, c.New+c.Updated+c.Unchanged, p.Charset, p.InvalidBytes, now, kindOf(p.Kind)); err != nil {
 		return c, fmt.Errorf("mark page done: %w", err)
 	}
 	if p.Total > 0 && db.lastTotal(p.WalkID) != p.Total {

@@ -101,7 +101,7 @@ func TestFrontierResumesFailedFirst(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []harvest.PendingPage{{URL: "http://x/search?page=2", Failed: true, Attempts: 1}, {URL: "http://x/search?page=1"}}
+	want := []harvest.PendingPage{{URL: "http://x/search?page=2", Kind: harvest.KindListing, Failed: true, Attempts: 1}, {URL: "http://x/search?page=1", Kind: harvest.KindListing}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("pending (-want +got):\n%s", diff)
 	}
@@ -222,5 +222,45 @@ func TestOpenUpgradesAnOldDatabase(t *testing.T) {
 	c, err := db.SavePage(ctx, harvest.PageResult{WalkID: w.ID, URL: "http://x/search", Records: []harvest.Record{changed}})
 	if err != nil || c.Updated != 1 {
 		t.Fatalf("save after upgrade: %+v, %v", c, err)
+	}
+}
+
+// Each frontier page keeps its kind; ListingPages finds the listing pages
+// of every walk, each under the newest walk that holds it.
+func TestKindsAndListingPages(t *testing.T) {
+	ctx := context.Background()
+	db, _ := MustOpen(t)
+	w1, _ := db.NewWalk(ctx, "http://x/search", harvest.WalkFull, "http://x/search")
+	if _, err := db.SavePages(ctx, []harvest.PageResult{
+		{WalkID: w1.ID, URL: "http://x/search", Enqueue: []string{"http://x/search?page=1"}},
+		{WalkID: w1.ID, URL: "http://x/document/a", Kind: harvest.KindDocument},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.FinishWalk(ctx, w1.ID); err != nil {
+		t.Fatal(err)
+	}
+	w2, _ := db.NewWalk(ctx, "http://x/search", harvest.WalkFull, "http://x/search")
+	if err := db.MarkFailedKind(ctx, w2.ID, "http://x/search", harvest.KindListing, 500, errors.New("boom"), nil); err != nil {
+		t.Fatal(err)
+	}
+	pending, err := db.Pending(ctx, w1.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]harvest.PendingPage{{URL: "http://x/search?page=1", Kind: harvest.KindListing}}, pending); diff != "" {
+		t.Errorf("pending (-want +got):\n%s", diff)
+	}
+	type page struct {
+		URL  string
+		Walk int64
+	}
+	var got []page
+	if err := db.ListingPages(ctx, func(u string, w int64) error { got = append(got, page{u, w}); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	want := []page{{"http://x/search?page=1", w1.ID}, {"http://x/search", w2.ID}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("listing pages (-want +got):\n%s", diff)
 	}
 }
