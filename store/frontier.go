@@ -181,9 +181,13 @@ func (db *DB) MarkFailedKind(ctx context.Context, walkID int64, url, kind string
 // captured pages uses it to tell listing pages from others and to know the
 // walk to save each under.
 func (db *DB) ListingPages(ctx context.Context, fn func(url string, walkID int64) error) error {
+	listing := `WHERE kind = 'listing'`
+	if db.version < 5 {
+		listing = `` // a database read as it is: every page before kinds was a listing page
+	}
 	rows, err := db.db.QueryContext(ctx, `SELECT url, walk_id FROM (
 		SELECT url, walk_id, seq, ROW_NUMBER() OVER (PARTITION BY url ORDER BY walk_id DESC) AS newest
-		FROM frontier WHERE kind = 'listing') WHERE newest = 1 ORDER BY walk_id, seq`)
+		FROM frontier `+listing+`) WHERE newest = 1 ORDER BY walk_id, seq`)
 	if err != nil {
 		return fmt.Errorf("read listing pages: %w", err)
 	}

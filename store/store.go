@@ -23,8 +23,11 @@ type DB struct {
 		enqueue, done, keep, cache *sql.Stmt // frontier and pages
 		known                      *sql.Stmt
 	}
-	// Now gives the time stamps; tests replace it.
+	// Now gives the time stamps; tests replace it (or pass WithClock).
 	Now func() time.Time
+
+	readOnly bool // opened by OpenReadOnly: no writes, no migrations
+	version  int  // the schema version when opened
 
 	mu     sync.Mutex    // guards totals: SavePages may be called from several goroutines
 	totals map[int64]int // the total last written for each walk
@@ -32,7 +35,12 @@ type DB struct {
 
 func (db *DB) now() string { return harvest.FormatTime(db.Now()) }
 
+// tx runs fn in a write transaction (BEGIN IMMEDIATE on a writable
+// database), committed when fn returns nil.
 func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	if db.readOnly {
+		return ErrReadOnly
+	}
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
