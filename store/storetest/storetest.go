@@ -202,7 +202,7 @@ func testResume(t *testing.T, b store.Backend, clk *clock) {
 	w := walk(t, b)
 	save(t, b, harvest.PageResult{WalkID: w.ID, URL: listing, Status: 200,
 		Enqueue: []string{listing + "?page=1", listing + "?page=2", listing + "?page=3"}})
-	if err := b.MarkFailed(ctx, w.ID, listing+"?page=2", 503, errors.New("Service Unavailable"), nil); err != nil {
+	if err := b.MarkFailed(ctx, w.ID, listing+"?page=2", 503, errors.New("service unavailable"), nil); err != nil {
 		t.Fatal(err)
 	}
 	found, ok, err := b.FindWalk(ctx, listing)
