@@ -154,6 +154,14 @@ const (
 	WalkIncremental = "incremental"
 )
 
+// Kinds of page a crawl fetches: a listing page of records, a document's
+// own page, and an attachment of a document. An empty kind means a listing.
+const (
+	KindListing    = "listing"
+	KindDocument   = "document"
+	KindAttachment = "attachment"
+)
+
 // CachedPage is what the store keeps of a listing page's last good answer:
 // the validators for a conditional request, and what the page held.
 type CachedPage struct {
@@ -167,7 +175,8 @@ type CachedPage struct {
 // PendingPage is a page of a walk still to fetch.
 type PendingPage struct {
 	URL      string
-	Failed   bool // it failed in an earlier run (these come first)
+	Kind     string // one of the Kind constants; "" means KindListing
+	Failed   bool   // it failed in an earlier run (these come first)
 	Attempts int
 }
 
@@ -176,10 +185,11 @@ type PageResult struct {
 	WalkID  int64
 	RunID   int64
 	URL     string
+	Kind    string // one of the Kind constants; "" means KindListing
 	Status  int
 	Records []Record
 	Total   int      // the page's "of T"; 0 when none
-	Enqueue []string // pages it leads to, for the walk's frontier
+	Enqueue []string // listing pages it leads to, for the walk's frontier
 	// Charset is what the page was decoded from; InvalidBytes counts bytes
 	// not valid in it (replaced by U+FFFD): such a page is flagged.
 	Charset      string

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/harvest-archive/harvest"
 )
 
@@ -39,78 +37,6 @@ func all(tb testing.TB, db *DB) []harvest.Record {
 
 func rec(url, title string) harvest.Record {
 	return harvest.Record{URL: url, Title: title, Date: "1955-12-07", DateText: "December 7, 1955", Summary: "s", ListingURL: "http://x/search"}
-}
-
-func TestSavePageDedupsByURL(t *testing.T) {
-	ctx := context.Background()
-	db, now := MustOpen(t)
-	w, err := db.NewWalk(ctx, "http://x/search", harvest.WalkFull, "http://x/search")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t0 := *now
-	same := "Telegram from A. Mikoyan to the CPSU Central Committee"
-	c, err := db.SavePage(ctx, harvest.PageResult{WalkID: w.ID, URL: "http://x/search", Status: 200,
-		Records: []harvest.Record{rec("http://x/document/a", same), rec("http://x/document/b", same)},
-		Enqueue: []string{"http://x/search?page=1"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c != (harvest.Counts{New: 2}) {
-		t.Errorf("first page counts = %+v, want 2 new", c)
-	}
-	*now = now.Add(time.Hour)
-	changed := rec("http://x/document/b", same+" (revised)")
-	changed.ListingURL = "http://x/search?page=1"
-	c, err = db.SavePage(ctx, harvest.PageResult{WalkID: w.ID, URL: "http://x/search?page=1", Status: 200,
-		Records: []harvest.Record{rec("http://x/document/a", same), changed}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c != (harvest.Counts{Updated: 1, Unchanged: 1}) {
-		t.Errorf("second page counts = %+v, want 1 updated, 1 unchanged", c)
-	}
-	a := rec("http://x/document/a", same)
-	a.FirstSeen, a.LastSeen = t0, now.UTC()
-	changed.FirstSeen, changed.LastSeen = t0, now.UTC()
-	if diff := cmp.Diff([]harvest.Record{a, changed}, all(t, db)); diff != "" {
-		t.Errorf("records (-want +got):\n%s", diff)
-	}
-	pending, err := db.Pending(ctx, w.ID)
-	if err != nil || len(pending) != 0 {
-		t.Errorf("pending = %v, %v; want none", pending, err)
-	}
-}
-
-func TestFrontierResumesFailedFirst(t *testing.T) {
-	ctx := context.Background()
-	db, _ := MustOpen(t)
-	w, _ := db.NewWalk(ctx, "http://x/search", harvest.WalkFull, "http://x/search")
-	if _, err := db.SavePage(ctx, harvest.PageResult{WalkID: w.ID, URL: "http://x/search", Status: 200,
-		Enqueue: []string{"http://x/search?page=1", "http://x/search?page=2"}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.MarkFailed(ctx, w.ID, "http://x/search?page=2", 503, errors.New("Service Unavailable"), nil); err != nil {
-		t.Fatal(err)
-	}
-	found, ok, err := db.FindWalk(ctx, "http://x/search")
-	if err != nil || !ok || found.ID != w.ID {
-		t.Fatalf("FindWalk = %+v, %v, %v; want walk %d", found, ok, err, w.ID)
-	}
-	got, err := db.Pending(ctx, w.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []harvest.PendingPage{{URL: "http://x/search?page=2", Failed: true, Attempts: 1}, {URL: "http://x/search?page=1"}}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("pending (-want +got):\n%s", diff)
-	}
-	if err := db.FinishWalk(ctx, w.ID); err != nil {
-		t.Fatal(err)
-	}
-	if _, ok, _ := db.FindWalk(ctx, "http://x/search"); ok {
-		t.Error("a finished walk is still found")
-	}
 }
 
 func TestReopenKeepsDataAndSchema(t *testing.T) {

@@ -219,12 +219,13 @@ func (m *Main) logFlags(fs *flag.FlagSet) func() *slog.Logger {
 	}
 }
 
-// openExisting opens a database that must exist already.
+// openExisting opens a database that must exist already, for reading only:
+// it works on a read-only copy and while a crawl writes.
 func openExisting(ctx context.Context, path string) (*store.DB, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("database %s: %w", path, err)
 	}
-	return store.Open(ctx, path)
+	return store.OpenReadOnly(ctx, path)
 }
 
 func oneOf(v string, allowed ...string) bool {

@@ -1,0 +1,71 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/harvest-archive/harvest"
+)
+
+// BeginRun records the start of a crawl run on a walk.
+func (db *DB) BeginRun(ctx context.Context, w harvest.Walk) (int64, error) {
+	res, err := db.db.ExecContext(ctx, `INSERT INTO runs (walk_id, start_url, started_at, mode) VALUES (?, ?, ?, ?)`, w.ID, w.StartURL, db.now(), w.Kind)
+	if err != nil {
+		return 0, fmt.Errorf("begin run: %w", err)
+	}
+	return res.LastInsertId()
+}
+
+// FinishRun records how a run ended.
+func (db *DB) FinishRun(ctx context.Context, runID int64, s harvest.RunSummary) error {
+	var total any
+	if s.TotalReported > 0 {
+		total = s.TotalReported
+	}
+	_, err := db.db.ExecContext(ctx, `UPDATE runs SET finished_at = ?, pages = ?, requests = ?, records_new = ?,
+		records_updated = ?, records_unchanged = ?, failed_pages = ?, total_reported = ?, outcome = ?, message = ?,
+		not_modified = ?, records_gone = ?, repaired_pages = ? WHERE id = ?`,
+		db.now(), s.Pages, s.Requests, s.New, s.Updated, s.Unchanged, s.FailedPages, total, s.Outcome, s.Message,
+		s.NotModified, s.Gone, s.Repaired, runID)
+	if err != nil {
+		return fmt.Errorf("finish run: %w", err)
+	}
+	return nil
+}
+
+// Run is a row of the runs table.
+type Run struct {
+	ID        int64     `json:"id"`
+	StartURL  string    `json:"start_url"`
+	StartedAt time.Time `json:"started_at"`
+	EndedAt   time.Time `json:"ended_at"`
+	harvest.RunSummary
+}
+
+// Runs lists the runs, oldest first.
+func (db *DB) Runs(ctx context.Context) ([]Run, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT id, start_url, started_at, COALESCE(finished_at, ''), pages, requests, records_new,
+		records_updated, records_unchanged, failed_pages, COALESCE(total_reported, 0), outcome, message,
+		mode, not_modified, records_gone, repaired_pages FROM runs ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("read runs: %w", err)
+	}
+	defer rows.Close()
+	var out []Run
+	for rows.Next() {
+		var r Run
+		var start, end string
+		if err := rows.Scan(&r.ID, &r.StartURL, &start, &end, &r.Pages, &r.Requests, &r.New, &r.Updated, &r.Unchanged,
+			&r.FailedPages, &r.TotalReported, &r.Outcome, &r.Message, &r.Mode, &r.NotModified, &r.Gone, &r.Repaired); err != nil {
+			return nil, fmt.Errorf("read runs: %w", err)
+		}
+		r.StartedAt, _ = time.Parse(time.RFC3339, start)
+		r.EndedAt, _ = time.Parse(time.RFC3339, end)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read runs: %w", err)
+	}
+	return out, nil
+}
