@@ -8,6 +8,7 @@
 package crawler
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -148,7 +149,7 @@ func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) 
 		}
 		queue = queue[:0]
 		for _, p := range pending {
-			queue = append(queue, task{kind: kindListing, url: p.URL})
+			queue = append(queue, task{kind: cmp.Or(p.Kind, kindListing), url: p.URL})
 		}
 		log.Info("resuming unfinished walk", "walk", walk.ID, "pages_left", len(queue))
 		sum.TotalReported = walk.Total // as the earlier run saw it: a change is drift

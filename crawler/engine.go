@@ -13,7 +13,7 @@ import (
 )
 
 // kindListing is the kind of a listing page's task.
-const kindListing = "listing"
+const kindListing = harvest.KindListing
 
 // A task is one page of a kind to fetch.
 type task struct {
