@@ -27,7 +27,7 @@ func byShape(body *html.Node, base *url.URL, p Profile, hasWindow bool) []harves
 	for _, a := range cascadia.QueryAll(body, linkSel) {
 		// A link whose text is only a date is most often a copy the HTML
 		// parser made of an <a> left open: no title.
-		if outside(a, body) || !isDocLink(a, base, p) || looksLikeDate(nodeText(a, nil)) {
+		if outside(a, body) || !isDocLink(a, base, p) || isDateText(nodeText(a, nil)) {
 			continue
 		}
 		k := pathKey(a, body)
@@ -140,7 +140,11 @@ func groupRecords(links []*html.Node, body *html.Node, base *url.URL, parts map[
 	}
 	// In a flat list (date, title, summary as siblings) a block is the title
 	// alone; is the date then before the title, or after it?
-	dateBefore := len(blocks) > 0 && firstDate(siblingSegs(blocks[0], under, false), true) != ""
+	dateBefore := false
+	if len(blocks) > 0 {
+		d, _ := firstDate(siblingSegs(blocks[0], under, false), true)
+		dateBefore = d != ""
+	}
 
 	var recs []harvest.Record
 	for i, a := range links {
@@ -156,7 +160,7 @@ func groupRecords(links []*html.Node, body *html.Node, base *url.URL, parts map[
 		var inLink []segment
 		if len(linkSegs) > 1 {
 			for j, s := range linkSegs {
-				if !looksLikeDate(stripLabel(s.text)) {
+				if dateLine(s.text) == "" {
 					rec.Title = s.text
 					inLink = append(append(inLink, linkSegs[:j]...), linkSegs[j+1:]...)
 					break
@@ -164,24 +168,28 @@ func groupRecords(links []*html.Node, body *html.Node, base *url.URL, parts map[
 			}
 		}
 		segs := append(inLink, segments(blocks[i], map[*html.Node]bool{a: true})...)
+		norm := ""
 		if len(segs) > 0 {
-			rec.DateText, rec.Summary = shapeFields(segs)
+			rec.DateText, rec.Summary, norm = shapeFields(segs)
 		} else {
 			next := siblingSegs(blocks[i], under, true)
 			var rest []segment
 			for _, s := range next {
-				if !looksLikeDate(stripLabel(s.text)) {
+				if dateLine(s.text) == "" {
 					rest = append(rest, s)
 				}
 			}
 			if dateBefore {
-				rec.DateText = firstDate(siblingSegs(blocks[i], under, false), true)
+				rec.DateText, norm = firstDate(siblingSegs(blocks[i], under, false), true)
 			} else {
-				rec.DateText = firstDate(next, false)
+				rec.DateText, norm = firstDate(next, false)
 			}
-			_, rec.Summary = shapeFields(rest)
+			_, rec.Summary, _ = shapeFields(rest)
 		}
-		rec.Date = NormalizeDate(rec.DateText)
+		rec.Date = norm
+		if rec.Date == "" {
+			rec.Date, _ = displayedDate(rec.DateText)
+		}
 		recs = append(recs, rec)
 	}
 	return recs
@@ -208,18 +216,23 @@ func siblingSegs(b *html.Node, under map[*html.Node]int, forward bool) []segment
 	return out
 }
 
-// firstDate returns the first (or, with last, the last) date-like segment.
-func firstDate(segs []segment, last bool) string {
-	found := ""
+// firstDate returns the first (or, with last, the last) date-like segment,
+// and its normalised form when a <time datetime> gives it.
+func firstDate(segs []segment, last bool) (date, norm string) {
 	for _, s := range segs {
-		if t := stripLabel(s.text); looksLikeDate(t) {
+		if t := dateLine(s.text); t != "" {
 			if !last {
-				return t
+				return t, timeAttr(s.node)
 			}
-			found = t
+			date, norm = t, timeAttr(s.node)
 		}
 	}
-	return found
+	return date, norm
+}
+
+// isDateText reports whether a link's text is only a date.
+func isDateText(s string) bool {
+	return s != "" && dateLine(s) == s
 }
 
 var pagePartsSel = mustGroup("nav, form, h1, header, footer, .pager, .pagination")

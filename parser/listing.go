@@ -85,6 +85,7 @@ func ParseListing(body []byte, pageURL string, p Profile) (harvest.ListingPage, 
 	if page.Strategy == "" {
 		page.Records, page.Strategy = byShape(bodyNode, base, p, page.Window.Total > 0), "auto"
 	}
+	fillDates(page.Records)
 	for i := range page.Records {
 		page.Records[i].ListingURL = pageURL
 	}
@@ -273,7 +274,7 @@ func titleLink(b *html.Node, skip map[*html.Node]bool, base *url.URL, p Profile)
 			if !isDocLink(n, base, p) {
 				return false
 			}
-			if looksLikeDate(nodeText(n, nil)) {
+			if dateLine(nodeText(n, nil)) == nodeText(n, nil) {
 				if dated == nil {
 					dated = n
 				}
@@ -309,8 +310,13 @@ func extract(block, link *html.Node, skip map[*html.Node]bool, base *url.URL, p 
 	for n := range skip {
 		inner[n] = true
 	}
+	norm := ""
 	if d := firstIn(block, p.sels.date, skip, nil); d != nil {
-		rec.DateText = stripLabel(nodeText(d, inner))
+		rec.DateText = dateLine(nodeText(d, inner))
+		if rec.DateText == "" {
+			rec.DateText = stripLabel(nodeText(d, inner))
+		}
+		norm = timeAttr(d)
 		inner[d] = true
 	}
 	if s := firstIn(block, p.sels.summry, skip, nil); s != nil {
@@ -318,27 +324,39 @@ func extract(block, link *html.Node, skip map[*html.Node]bool, base *url.URL, p 
 		rec.Summary = nodeText(s, inner)
 		inner[s], inner[link] = true, true
 	}
-	if rec.DateText == "" || (rec.Summary == "" && p.sels.summry == nil) {
-		date, summary := shapeFields(append(linkSegs[1:], segments(block, inner)...))
+	if rec.DateText == "" || rec.Summary == "" {
+		date, summary, n := shapeFields(append(linkSegs[1:], segments(block, inner)...))
 		if rec.DateText == "" {
-			rec.DateText = date
+			rec.DateText, norm = date, n
 		}
-		if rec.Summary == "" && p.sels.summry == nil {
+		if rec.Summary == "" {
 			rec.Summary = summary
 		}
 	}
-	rec.Date = NormalizeDate(rec.DateText)
+	rec.Date = norm
+	if rec.Date == "" {
+		rec.Date, _ = displayedDate(rec.DateText)
+	}
 	return rec, true
 }
 
-// shapeFields picks the date (the first date-like line) and the summary (the
-// paragraphs, or else the longest line of several words) from a block's text.
-func shapeFields(segs []segment) (date, summary string) {
+// shapeFields picks the date (the first date-like line), its normalised form
+// when a <time datetime> gives it, and the summary (the descriptive
+// paragraphs, or else the longest line of several words, leaving out byline
+// and meta lines) from a block's text.
+func shapeFields(segs []segment) (date, summary, norm string) {
 	var paras []string
 	longest := ""
 	for _, s := range segs {
-		if date == "" && looksLikeDate(stripLabel(s.text)) {
-			date = stripLabel(s.text)
+		if date == "" {
+			if d := dateLine(s.text); d != "" {
+				date, norm = d, timeAttr(s.node)
+				if d == s.text || len(s.text)-len(d) < 25 {
+					continue
+				}
+			}
+		}
+		if metaLine(s.text) {
 			continue
 		}
 		if s.node != nil && s.node.DataAtom == atom.P {
@@ -349,9 +367,59 @@ func shapeFields(segs []segment) (date, summary string) {
 		}
 	}
 	if len(paras) > 0 {
-		return date, strings.Join(paras, " ")
+		return date, strings.Join(paras, " "), norm
 	}
-	return date, longest
+	return date, longest, norm
+}
+
+// timeAttr returns the normalised datetime attribute of a <time> element (n
+// itself or the first inside it), or "".
+func timeAttr(n *html.Node) string {
+	if n == nil {
+		return ""
+	}
+	t := n
+	if n.DataAtom != atom.Time {
+		t = cascadia.Query(n, timeSel)
+	}
+	if t == nil {
+		return ""
+	}
+	v, _ := hasClassOrAttr(t, "datetime")
+	return NormalizeDate(v)
+}
+
+var (
+	timeSel    = cascadia.MustCompile("time[datetime]")
+	dateSepRe  = regexp.MustCompile(`\s+(?:\||/|·|•|—|–)\s+`)
+	metaLineRe = regexp.MustCompile(`(?i)^(?:(?:posted|published|written|filed|veröffentlicht|publié|pubblicato|publicado)\b.{0,80}|by\s.{1,60}|von\s.{1,40}|par\s.{1,40}|\d+\s*(?:comments?|kommentare?|commentaires?|commenti|comentarios?|replies|responses|views)|(?:no|leave a|\d+) comments?|comments?\s*(?:\(\d+\)|:?\s*\d+)|(?:tags?|categories|category|kategorie|schlagworte)\s*:.{0,120}|(?:read more|continue reading|weiterlesen|mehr erfahren|lire la suite|leggi tutto|leer más|подробнее|читать далее|more)\W{0,4}|[\d\s.,/#:()-]+)$`)
+)
+
+// dateLine returns the date a line shows, or "": the whole line after a
+// "Date:" label, or its first or last part beside a separator ("August 30,
+// 2017 / 4 comments", "02.12.2022 | Husum - …"). A labelled identifier
+// ("No. 1955-12", "Opinion #: 2015-03") is no date.
+func dateLine(s string) string {
+	if idLabelRe.MatchString(s) {
+		return ""
+	}
+	if t := stripLabel(s); looksLikeDate(t) {
+		return t
+	}
+	if parts := dateSepRe.Split(s, -1); len(parts) > 1 {
+		for _, t := range []string{parts[0], parts[len(parts)-1]} {
+			if t = stripLabel(strings.TrimSpace(t)); !idLabelRe.MatchString(t) && looksLikeDate(t) {
+				return t
+			}
+		}
+	}
+	return ""
+}
+
+// metaLine reports a byline or meta line (author, comment count, "Posted
+// in", a number alone) that is no summary.
+func metaLine(s string) bool {
+	return len(s) < 160 && metaLineRe.MatchString(s)
 }
 
 // stripLabel drops a leading "Date:"-like label.
@@ -418,6 +486,30 @@ func contains(a, b *html.Node) bool {
 		}
 	}
 	return false
+}
+
+// fillDates normalises the numeric dates that only the page as a whole
+// makes readable: when one record's "13/09/1955" shows the day comes first,
+// its sibling "05/09/1955" is read the same way.
+func fillDates(recs []harvest.Record) {
+	texts := make([]string, 0, len(recs))
+	for _, r := range recs {
+		if r.Date == "" && r.DateText != "" {
+			texts = append(texts, r.DateText)
+		}
+	}
+	if len(texts) == 0 {
+		return
+	}
+	order := dateOrder(texts)
+	if order == 0 {
+		return
+	}
+	for i, r := range recs {
+		if r.Date == "" && r.DateText != "" {
+			recs[i].Date = normalizeIn(r.DateText, order)
+		}
+	}
 }
 
 func dedupe(recs []harvest.Record, warns *[]string, pageURL string) []harvest.Record {
