@@ -232,10 +232,7 @@ func byProfile(root *html.Node, base *url.URL, p Profile) ([]harvest.Record, []s
 		if len(blocks) == 0 {
 			continue
 		}
-		isBlock := make(map[*html.Node]bool, len(blocks))
-		for _, b := range blocks {
-			isBlock[b] = true
-		}
+		blocks = widen(blocks, base, p)
 		var recs []harvest.Record
 		var warns []string
 		for i, b := range blocks {
@@ -261,6 +258,37 @@ func byProfile(root *html.Node, base *url.URL, p Profile) ([]harvest.Record, []s
 		return recs, warns
 	}
 	return nil, nil
+}
+
+// widen replaces each block that holds only its title link (a title cell of
+// a table row, say) by its nearest ancestor that holds no other block — the
+// table row, the list item — so that the record's date and summary beside
+// the title are read, not silently dropped.
+func widen(blocks []*html.Node, base *url.URL, p Profile) []*html.Node {
+	under := map[*html.Node]int{}
+	for _, b := range blocks {
+		for c := b.Parent; c != nil; c = c.Parent {
+			under[c]++
+		}
+	}
+	out := make([]*html.Node, len(blocks))
+	for i, b := range blocks {
+		out[i] = b
+		link := titleLink(b, nil, base, p)
+		if link == nil || nodeText(b, map[*html.Node]bool{link: true}) != "" {
+			continue
+		}
+		for c := b.Parent; c != nil && under[c] == 1 && c.Type == html.ElementNode; c = c.Parent {
+			if c.DataAtom == atom.Body || c.DataAtom == atom.Table || c.DataAtom == atom.Tbody || c.DataAtom == atom.Ul || c.DataAtom == atom.Ol || c.DataAtom == atom.Main {
+				break
+			}
+			out[i] = c
+			if nodeText(c, map[*html.Node]bool{link: true}) != "" {
+				break
+			}
+		}
+	}
+	return out
 }
 
 // titleLink finds a block's link to its document: by the profile's title

@@ -88,6 +88,7 @@ func TestParseListingGolden(t *testing.T) {
 		{"flat-list.html", "https://letters.example.org/items/browse", []string{"auto", "drupal"}},
 		{"broken-markup.html", "https://digitalarchive.wilsoncenter.org/search", []string{"wilson", "auto"}},
 		{"cards.html", "https://collections.example.edu/archive/search?q=politburo&p=6", []string{"auto"}},
+		{"wilson-table.html", "https://digitalarchive.wilsoncenter.org/search?page=8", []string{"wilson", "auto"}},
 	}
 	for _, tt := range tests {
 		for _, prof := range tt.profiles {
@@ -191,5 +192,26 @@ func TestProfileCheckedAgainstResultsLine(t *testing.T) {
 	}
 	if len(page.Warnings) != 1 || !strings.Contains(page.Warnings[0], "found 3 records where the page states 5") {
 		t.Errorf("warnings %q", page.Warnings)
+	}
+}
+
+// A profile whose record block is the title cell alone reads the row around
+// it: the date and summary cells are not dropped.
+func TestProfileTitleOnlyBlockWidened(t *testing.T) {
+	p, err := Profile{Name: "cell", Records: []string{"td.document"}, DocumentPath: "^/document/"}.compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := ParseListing(readPage(t, "wilson-table.html"), "https://digitalarchive.wilsoncenter.org/search?page=8", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page.Strategy != "profile" || len(page.Records) != 10 {
+		t.Fatalf("strategy %s, %d records", page.Strategy, len(page.Records))
+	}
+	for _, r := range page.Records {
+		if r.Date == "" || r.DateText == "" || r.Summary == "" {
+			t.Errorf("record with a field missing: %+v", r)
+		}
 	}
 }
