@@ -31,6 +31,12 @@ import (
 // say it is empty yields no record; the page's Next and Window are filled even
 // then, so a crawl can go on.
 func ParseListing(body []byte, pageURL string, p Profile) (harvest.ListingPage, error) {
+	return parseListing(body, pageURL, p, nil)
+}
+
+// parseListing is ParseListing with an optional collector of what auto
+// refused (see Probe).
+func parseListing(body []byte, pageURL string, p Profile, col *collector) (harvest.ListingPage, error) {
 	page := harvest.ListingPage{URL: pageURL}
 	base, err := url.Parse(pageURL)
 	if err != nil {
@@ -72,7 +78,7 @@ func ParseListing(body []byte, pageURL string, p Profile) (harvest.ListingPage, 
 		case len(recs) > 0:
 			// The profile's selectors may have met some other list (a
 			// sidebar, related documents): ask the shape too.
-			if auto := byShape(bodyNode, base, p, true); len(auto) == expect {
+			if auto := byShape(bodyNode, base, p, true, nil); len(auto) == expect {
 				page.Warnings = append(page.Warnings, fmt.Sprintf("%s: profile %q found %d records where the page states %d; auto found %d: using auto", pageURL, p.Name, len(recs), expect, len(auto)))
 				page.Records, page.Strategy = auto, "auto"
 			} else {
@@ -83,7 +89,7 @@ func ParseListing(body []byte, pageURL string, p Profile) (harvest.ListingPage, 
 		}
 	}
 	if page.Strategy == "" {
-		page.Records, page.Strategy = byShape(bodyNode, base, p, page.Window.Total > 0), "auto"
+		page.Records, page.Strategy = byShape(bodyNode, base, p, page.Window.Total > 0 || page.Next != "", col), "auto"
 	}
 	fillDates(page.Records)
 	for i := range page.Records {
