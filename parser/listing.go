@@ -302,6 +302,9 @@ func widen(blocks []*html.Node, base *url.URL, p Profile) []*html.Node {
 // last: it is most often a copy of an earlier link that the HTML parser made
 // to repair an <a> left open.
 func titleLink(b *html.Node, skip map[*html.Node]bool, base *url.URL, p Profile) *html.Node {
+	if b.DataAtom == atom.A && isDocLink(b, base, p) && (len(p.sels.title) == 0 || p.sels.title.Match(b)) {
+		return b // a card wrapped in its link
+	}
 	for _, sel := range []cascadia.SelectorGroup{p.sels.title, linkSel} {
 		var dated *html.Node
 		link := firstIn(b, sel, skip, func(n *html.Node) bool {
@@ -340,6 +343,13 @@ func extract(block, link *html.Node, skip map[*html.Node]bool, base *url.URL, p 
 		return harvest.Record{}, false
 	}
 	rec := harvest.Record{URL: u, Title: linkSegs[0].text}
+	for j, s := range linkSegs {
+		if len(linkSegs) > 1 && dateLine(s.text) == "" {
+			rec.Title = s.text
+			linkSegs = append(append([]segment{linkSegs[0]}, linkSegs[:j]...), linkSegs[j+1:]...)
+			break
+		}
+	}
 	inner := map[*html.Node]bool{link: true}
 	for n := range skip {
 		inner[n] = true
@@ -425,7 +435,7 @@ func timeAttr(n *html.Node) string {
 
 var (
 	timeSel    = cascadia.MustCompile("time[datetime]")
-	dateSepRe  = regexp.MustCompile(`\s+(?:\||/|·|•|—|–)\s+`)
+	dateSepRe  = regexp.MustCompile(`\s+(?:\||/|·|•)\s+`)
 	metaLineRe = regexp.MustCompile(`(?i)^(?:(?:posted|published|written|filed|veröffentlicht|publié|pubblicato|publicado)\b.{0,80}|by\s.{1,60}|von\s.{1,40}|par\s.{1,40}|\d+\s*(?:comments?|kommentare?|commentaires?|commenti|comentarios?|replies|responses|views)|(?:no|leave a|\d+) comments?|comments?\s*(?:\(\d+\)|:?\s*\d+)|(?:tags?|categories|category|kategorie|schlagworte)\s*:.{0,120}|(?:read more|continue reading|weiterlesen|mehr erfahren|lire la suite|leggi tutto|leer más|подробнее|читать далее|more)\W{0,4}|[\d\s.,/#:()-]+)$`)
 )
 
@@ -437,17 +447,29 @@ func dateLine(s string) string {
 	if idLabelRe.MatchString(s) {
 		return ""
 	}
-	if t := stripLabel(s); looksLikeDate(t) {
-		return t
-	}
 	if parts := dateSepRe.Split(s, -1); len(parts) > 1 {
 		for _, t := range []string{parts[0], parts[len(parts)-1]} {
-			if t = stripLabel(strings.TrimSpace(t)); !idLabelRe.MatchString(t) && looksLikeDate(t) {
+			if t = unbracket(stripLabel(strings.TrimSpace(t))); !idLabelRe.MatchString(t) && looksLikeDate(t) {
 				return t
 			}
 		}
 	}
+	if t := unbracket(stripLabel(s)); looksLikeDate(t) {
+		return t
+	}
 	return ""
+}
+
+// unbracket drops brackets around a date that names its weekday or time:
+// there they are decoration, not a cataloguer's mark of an inferred date.
+func unbracket(s string) string {
+	if len(s) > 2 && (s[0] == '[' && s[len(s)-1] == ']' || s[0] == '(' && s[len(s)-1] == ')') {
+		inner := strings.TrimSpace(s[1 : len(s)-1])
+		if weekdayRe.MatchString(inner) || timeRe.MatchString(inner) {
+			return inner
+		}
+	}
+	return s
 }
 
 // metaLine reports a byline or meta line (author, comment count, "Posted

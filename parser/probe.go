@@ -49,8 +49,6 @@ func Probe(body []byte, pageURL string, p Profile) Report {
 		r.Strategies = append(r.Strategies, sr)
 	}
 	auto, _ := builtin["auto"].compile()
-	// The profile's document path and next selector still apply to auto.
-	auto.docPath, auto.sels.next, auto.PageParam = p.docPath, p.sels.next, p.PageParam
 	col := &collector{}
 	page, err := parseListing(body, pageURL, auto, col)
 	r.Strategies = append(r.Strategies, StrategyReport{Name: "auto", Page: page, Err: errString(err), Refused: col.refused})
@@ -155,13 +153,7 @@ func blockSelector(root *html.Node, blocks, links []*html.Node) string {
 	if root == nil || len(blocks) == 0 {
 		return ""
 	}
-	bs := make([]*html.Node, len(blocks))
-	for i, b := range blocks {
-		if b == links[i] && b.Parent != nil {
-			b = b.Parent
-		}
-		bs[i] = b
-	}
+	bs := blocks
 	sel := simpleSel(bs[0])
 	anc := bs[0].Parent
 	for range 6 {
@@ -350,6 +342,7 @@ func nextSelector(root *html.Node, pageURL, next string) string {
 	if err != nil {
 		return ""
 	}
+	var cands []string
 	for _, a := range cascadia.QueryAll(root, linkSel) {
 		href, _ := hasClassOrAttr(a, "href")
 		u, err := harvest.CanonicalURL(base, href)
@@ -357,13 +350,26 @@ func nextSelector(root *html.Node, pageURL, next string) string {
 			continue
 		}
 		if rel, _ := hasClassOrAttr(a, "rel"); strings.Contains(" "+rel+" ", " next ") {
-			return "a[rel~=next]"
+			cands = append(cands, "a[rel~=next]")
 		}
 		if p := a.Parent; p != nil && p.Type == html.ElementNode && strings.Contains(simpleSel(p), ".") {
-			return simpleSel(p) + " > a"
+			cands = append(cands, simpleSel(p)+" > a")
 		}
 		if s := simpleSel(a); strings.Contains(s, ".") {
-			return s
+			cands = append(cands, s)
+		}
+	}
+	// Take the first whose first match is the next link.
+	for _, sel := range cands {
+		c, err := cascadia.ParseGroup(sel)
+		if err != nil {
+			continue
+		}
+		if m := cascadia.Query(root, c); m != nil {
+			href, _ := hasClassOrAttr(m, "href")
+			if u, err := harvest.CanonicalURL(base, href); err == nil && u == next {
+				return sel
+			}
 		}
 	}
 	return ""
