@@ -173,20 +173,53 @@ func findNext(root *html.Node, base, page *url.URL, w harvest.Window, p Profile)
 		want = strconv.Itoa((w.First-1)/(w.Last-w.First+1) + 2)
 	}
 	var byText, byNumber []*html.Node
+	var arrows []*html.Node
 	for _, a := range cascadia.QueryAll(root, linkSel) {
-		switch t := strings.ToLower(nodeText(a, nil)); t {
-		case "next", "next ›", "next »", "next >", "next page", "›", "next→", "next →", "suivant", "weiter", "siguiente", "далее", "следующая":
+		t := strings.ToLower(nodeText(a, nil))
+		switch {
+		case nextWord(t) || nextWord(attrLower(a, "aria-label")) || nextWord(attrLower(a, "title")):
 			byText = append(byText, a)
-		case want:
+		case t == want && want != "":
 			if insidePager(a) {
 				byNumber = append(byNumber, a)
 			}
+		case (t == "»" || t == ">" || t == ">>") && insidePager(a):
+			arrows = append(arrows, a) // most often next, sometimes last
 		}
 	}
+	byText = append(byText, arrows...)
 	if u := try(byText); u != "" {
 		return u
 	}
 	return try(byNumber)
+}
+
+// nextWords are the labels of a next link, in lower case, arrows trimmed.
+var nextWords = map[string]bool{
+	"next": true, "next page": true, "next entries": true, "next posts": true, "older posts": true, "older entries": true,
+	"suivant": true, "suivante": true, "page suivante": true, "weiter": true, "nächste": true, "nächste seite": true, "vor": true,
+	"siguiente": true, "página siguiente": true, "successivo": true, "successiva": true, "pagina successiva": true, "avanti": true,
+	"próxima": true, "proxima": true, "próximo": true, "seguinte": true, "volgende": true, "następna": true, "dalej": true,
+	"далее": true, "следующая": true, "след": true, "след.": true, "вперед": true, "вперёд": true, "następna strona": true,
+	"下一页": true, "下一頁": true, "下页": true, "次へ": true, "次のページ": true, "다음": true, "sonraki": true, "→": true, "›": true,
+}
+
+// nextWord reports whether a link's label says "next" (arrows and
+// punctuation around it aside).
+func nextWord(s string) bool {
+	if s == "" {
+		return false
+	}
+	if nextWords[s] {
+		return true
+	}
+	t := strings.TrimSpace(strings.Trim(s, "›»→>< \u00a0\t\n.:|-–—«‹←"))
+	return t != "" && nextWords[t]
+}
+
+func attrLower(n *html.Node, key string) string {
+	v, _ := hasClassOrAttr(n, key)
+	return strings.ToLower(collapseSpace(v))
 }
 
 // insidePager reports whether a link sits in navigation or a list of page links.

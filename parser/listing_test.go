@@ -215,3 +215,26 @@ func TestProfileTitleOnlyBlockWidened(t *testing.T) {
 		}
 	}
 }
+
+// Next links labelled in other languages, by a symbol with a title, by
+// aria-label or hidden text are found.
+func TestNextLabels(t *testing.T) {
+	for _, link := range []string{
+		`<a href="/list?page=3">След.</a>`,
+		`<a href="/list?page=3">Следующая →</a>`,
+		`<a href="/list?page=3">下一页</a>`,
+		`<a href="/list?page=3">Suivant »</a>`,
+		`<a href="/list?page=3">Successivo</a>`,
+		`<a href="/list?page=3">Próxima</a>`,
+		`<a href="/list?page=3" title="Next">»</a>`,
+		`<a href="/list?page=3" aria-label="Next"><i class="icon"></i></a>`,
+		`<a href="/list?page=3"><span class="sr-only">Next page</span><i class="fa fa-chevron-right"></i></a>`,
+		`<a href="/list?page=3" rel="next"><i></i></a>`,
+	} {
+		body := `<html><body><main><p>Some records</p></main><div class="paging"><a href="/list?page=1">1</a> ` + link + `</div></body></html>`
+		page, _ := ParseListing([]byte(body), "https://example.org/list?page=2", mustProfile(t, "auto"))
+		if page.Next != "https://example.org/list?page=3" {
+			t.Errorf("%s: next = %q", link, page.Next)
+		}
+	}
+}
