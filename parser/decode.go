@@ -6,7 +6,10 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/andybalholm/cascadia"
 	"github.com/saintfish/chardet"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 	"golang.org/x/net/html/charset"
 	"golang.org/x/text/encoding"
 )
@@ -132,17 +135,23 @@ func countInvalidUTF8(b []byte) int {
 
 // challengeMarks are strings that bot challenges and interstitials carry
 // (Cloudflare, Imperva/Incapsula, Akamai, AWS WAF, DDoS-Guard, Sucuri and the
-// generic kind).
+// generic kind): a page with one is a challenge.
 var challengeMarks = []string{
 	"just a moment...", "checking your browser", "cf-browser-verification", "challenge-platform",
 	"cf_chl_", "attention required! | cloudflare", "enable javascript and cookies to continue",
-	"ddos protection by", "incapsula incident", "_incapsula_resource", "verify you are human",
-	"are you a robot", "px-captcha", "awswaf", "ddos-guard", "sucuri website firewall",
-	"interstitial", "bot verification", "access denied - automated", "g-recaptcha", "h-captcha", "hcaptcha",
+	"ddos protection by", "incapsula incident", "_incapsula_resource", "px-captcha", "awswaf",
+	"ddos-guard", "sucuri website firewall", "triggerinterstitialchallenge", "access denied - automated",
+}
+
+// captchaMarks are widgets and phrases that a challenge shows, but that an
+// ordinary page may carry too (a captcha in a search or contact form).
+var captchaMarks = []string{
+	"g-recaptcha", "h-captcha", "hcaptcha", "verify you are human", "are you a robot", "interstitial", "bot verification",
 }
 
 // IsChallenge reports whether a page is a bot challenge or interstitial
-// rather than content.
+// rather than content: it carries a challenge service's marks, or its main
+// content is a captcha — not a page that has a captcha in one of its forms.
 func IsChallenge(body []byte) bool {
 	if len(body) > 64<<10 {
 		body = body[:64<<10]
@@ -153,5 +162,49 @@ func IsChallenge(body []byte) bool {
 			return true
 		}
 	}
+	for _, m := range captchaMarks {
+		if bytes.Contains(low, []byte(m)) {
+			return captchaIsContent(body)
+		}
+	}
 	return false
+}
+
+var (
+	captchaSel = cascadia.MustCompile(".g-recaptcha, .h-captcha, [data-sitekey]")
+	chromeSel  = cascadia.MustCompile("form, nav, header, footer, aside")
+)
+
+// captchaIsContent reports whether a page's captcha is its main content: a
+// captcha widget outside any form, or a page that, forms and chrome aside,
+// says next to nothing (and not that a search found nothing).
+func captchaIsContent(body []byte) bool {
+	doc, err := html.Parse(bytes.NewReader(body))
+	if err != nil {
+		return true
+	}
+	for _, c := range cascadia.QueryAll(doc, captchaSel) {
+		inForm := false
+		for n := c.Parent; n != nil; n = n.Parent {
+			if n.DataAtom == atom.Form {
+				inForm = true
+				break
+			}
+		}
+		if !inForm {
+			return true
+		}
+	}
+	skip := map[*html.Node]bool{}
+	for _, n := range cascadia.QueryAll(doc, chromeSel) {
+		skip[n] = true
+	}
+	var rest []string
+	for _, b := range cascadia.QueryAll(doc, bodySel) {
+		for _, s := range segments(b, skip) {
+			rest = append(rest, s.text)
+		}
+	}
+	text := strings.Join(rest, " ")
+	return len(text) < 200 && !emptyRe.MatchString(text)
 }

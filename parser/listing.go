@@ -105,7 +105,7 @@ func parseListing(body []byte, pageURL string, p Profile, col *collector) (harve
 	if IsChallenge(body) {
 		return page, fmt.Errorf("%s: %w", pageURL, harvest.ErrChallenge)
 	}
-	if saysEmpty(page.Window, text) {
+	if saysEmpty(page.Window, bodyNode) {
 		return page, nil
 	}
 	return page, fmt.Errorf("%s: %w", pageURL, harvest.ErrNoRecords)
@@ -140,8 +140,18 @@ func parseWindow(text string) harvest.Window {
 	return w
 }
 
-func saysEmpty(w harvest.Window, text string) bool {
-	return w == (harvest.Window{}) && emptyRe.MatchString(text)
+// saysEmpty reports whether the page says it has no results: in a short
+// block of its own (a results message), not somewhere in a record's text.
+func saysEmpty(w harvest.Window, body *html.Node) bool {
+	if w != (harvest.Window{}) {
+		return false
+	}
+	for _, s := range segments(body, nil) {
+		if len(s.text) <= 200 && emptyRe.MatchString(s.text) {
+			return true
+		}
+	}
+	return false
 }
 
 // findNext returns the absolute URL of the pager's next page, with any query

@@ -238,3 +238,28 @@ func TestNextLabels(t *testing.T) {
 		}
 	}
 }
+
+// A "no results" page with a captcha in its search form is an empty
+// listing, not a bot challenge; a captcha that is the page is one. A record
+// summary that says "yielded no results" does not make a page empty.
+func TestChallengeAndEmpty(t *testing.T) {
+	const u = "https://example.org/search?q=x"
+	noResults := `<html><body><header><a href="/">Archive</a></header><main><h1>Search</h1>
+<form action="/search"><input name="q"><div class="g-recaptcha" data-sitekey="abc"></div><button>Search</button></form>
+<p class="empty">Your search yielded no results.</p></main></body></html>`
+	if IsChallenge([]byte(noResults)) {
+		t.Error("no-results page with a captcha form taken for a challenge")
+	}
+	if _, err := ParseListing([]byte(noResults), u, mustProfile(t, "auto")); err != nil {
+		t.Errorf("no-results page: %v", err)
+	}
+	wall := `<html><body><div class="wrap"><h1>One more step</h1><div class="g-recaptcha" data-sitekey="abc"></div></div></body></html>`
+	if !IsChallenge([]byte(wall)) {
+		t.Error("captcha wall not taken for a challenge")
+	}
+	// No records found (no link to a document), but a paragraph saying "no results" among long text.
+	body := `<html><body><main><div><p>The committee's search of the files in 1957 yielded no results, as the report explains at length in its second part, written by the secretary who had kept them since the war and who remembered every folder.</p></div></main></body></html>`
+	if _, err := ParseListing([]byte(body), u, mustProfile(t, "auto")); !errors.Is(err, harvest.ErrNoRecords) {
+		t.Errorf("err = %v, want ErrNoRecords", err)
+	}
+}
