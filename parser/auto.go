@@ -1,12 +1,14 @@
 package parser
 
 import (
+	"fmt"
 	"net/url"
 	"sort"
 	"strings"
 
 	"github.com/andybalholm/cascadia"
 	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 
 	"github.com/harvest-archive/harvest"
 )
@@ -21,13 +23,19 @@ import (
 //
 // Without a date in any block, a group counts only on a page that has a
 // results line: links with a sentence beside them are otherwise too common.
-func byShape(body *html.Node, base *url.URL, p Profile, hasWindow bool) []harvest.Record {
+func byShape(body *html.Node, base *url.URL, p Profile, hasPager bool, col *collector) []harvest.Record {
 	groups := map[string][]*html.Node{}
 	var order []string
-	for _, a := range cascadia.QueryAll(body, linkSel) {
+	pos := map[*html.Node]int{}
+	for i, a := range cascadia.QueryAll(body, linkSel) {
+		pos[a] = i
 		// A link whose text is only a date is most often a copy the HTML
-		// parser made of an <a> left open: no title.
-		if outside(a, body) || !isDocLink(a, base, p) || looksLikeDate(nodeText(a, nil)) {
+		// parser made of an <a> left open, or a date linked to the record.
+		if !isDocLink(a, base, p) || isDateText(nodeText(a, nil)) {
+			continue
+		}
+		if why := outside(a, body); why != "" {
+			col.refuse(describe(a, body), why)
 			continue
 		}
 		k := pathKey(a, body)
@@ -36,13 +44,15 @@ func byShape(body *html.Node, base *url.URL, p Profile, hasWindow bool) []harves
 		}
 		groups[k] = append(groups[k], a)
 	}
+	order = mergeSiblingGroups(groups, order)
 	parts := pageParts(body)
 	var best []harvest.Record
-	bestScore, bestMulti := 0.0, false
+	var bestLinks, bestBlocks []*html.Node
+	bestScore, bestMulti, bestKey := 0.0, false, ""
 	for _, k := range order {
 		links := groups[k]
-		recs := groupRecords(links, body, base, parts)
-		score, dated := 0.0, false
+		recs, blocks := groupRecords(links, body, base, parts)
+		score, dated, summaries := 0.0, false, 0
 		titles := map[string]bool{}
 		for _, r := range recs {
 			titles[r.Title] = true
@@ -52,10 +62,24 @@ func byShape(body *html.Node, base *url.URL, p Profile, hasWindow bool) []harves
 			}
 			if r.Summary != "" {
 				score++
+				summaries++
 			}
 		}
-		if len(recs) == 0 || score == 0 || (!dated && !hasWindow) {
+		what := groupName(k, len(links))
+		switch {
+		case len(recs) == 0:
+			col.refuse(what, "no usable link")
 			continue
+		case !dated && !hasPager:
+			col.refuse(what, "no date, and no pager or results line")
+			continue
+		case !dated && len(recs) < 3:
+			col.refuse(what, fmt.Sprintf("no date and %d links only", len(recs)))
+			continue
+		case !dated:
+			// An undated list with a pager: titles (and summaries) in
+			// several blocks of one shape.
+			score += 0.25 * float64(len(titles))
 		}
 		// A group whose links all say the same ("Read more") is not the titles.
 		if len(recs) > 1 && len(titles) == 1 {
@@ -65,16 +89,153 @@ func byShape(body *html.Node, base *url.URL, p Profile, hasWindow bool) []harves
 		// Blocks of a one-link group climb far; trust them only when no group
 		// of several links has anything.
 		if (multi && !bestMulti) || (multi == bestMulti && score > bestScore) {
-			best, bestScore, bestMulti = recs, score, multi
+			if bestKey != "" {
+				col.refuse(groupName(bestKey, len(bestLinks)), "a better group was found")
+			}
+			best, bestScore, bestMulti, bestKey = recs, score, multi, k
+			bestLinks, bestBlocks = links, blocks
+		} else {
+			col.refuse(what, fmt.Sprintf("scored %.1f (dates, summaries), below the group taken", score))
 		}
+	}
+	if col != nil {
+		col.links, col.blocks = bestLinks, bestBlocks
 	}
 	return best
 }
 
-// outside reports whether a link sits in navigation, header, footer or a form.
-func outside(a, body *html.Node) bool {
+// mergeSiblingGroups joins groups of links whose paths differ only in the
+// classes of the record element, when their records are siblings in one
+// container: a list whose items carry per-record or state classes
+// ("featured", "hidden") is one list. It returns the new order of keys.
+func mergeSiblingGroups(groups map[string][]*html.Node, order []string) []string {
+	var out []string
+	byTags := map[string]string{} // tag-only path -> first group's key
+	for _, k := range order {
+		tk := tagsOnly(k)
+		first, ok := byTags[tk]
+		if !ok {
+			byTags[tk] = k
+			out = append(out, k)
+			continue
+		}
+		if oneContainer(groups[first], groups[k]) {
+			groups[first] = append(groups[first], groups[k]...)
+			sortByPosition(groups[first])
+			delete(groups, k)
+			continue
+		}
+		out = append(out, k)
+	}
+	return out
+}
+
+func tagsOnly(key string) string {
+	parts := strings.Split(key, "<")
+	for i, p := range parts {
+		parts[i], _, _ = strings.Cut(p, ".")
+	}
+	return strings.Join(parts, "<")
+}
+
+// oneContainer reports whether the links of two groups (of equal tag paths)
+// stand in records that are all siblings in one container: the level where
+// their classes differ is the record, and its parent is the same for all.
+func oneContainer(g1, g2 []*html.Node) bool {
+	depth := 0
+	a, b := g1[0], g2[0]
+	for ; a != nil && b != nil; a, b, depth = a.Parent, b.Parent, depth+1 {
+		ca, _ := hasClassOrAttr(a, "class")
+		cb, _ := hasClassOrAttr(b, "class")
+		if ca != cb {
+			break
+		}
+	}
+	if a == nil || b == nil || a.Parent == nil {
+		return false
+	}
+	container := a.Parent
+	for _, g := range [][]*html.Node{g1, g2} {
+		for _, l := range g {
+			c := l
+			for range depth + 1 {
+				if c = c.Parent; c == nil {
+					return false
+				}
+			}
+			if c != container {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// sortByPosition puts nodes back in document order.
+func sortByPosition(nodes []*html.Node) {
+	index := map[*html.Node]int{}
+	i := 0
+	var top *html.Node
+	for top = nodes[0]; top.Parent != nil; top = top.Parent {
+	}
+	for n := range top.Descendants() {
+		index[n] = i
+		i++
+	}
+	sort.SliceStable(nodes, func(x, y int) bool { return index[nodes[x]] < index[nodes[y]] })
+}
+
+// collector records, for a probe, what the auto strategy considered and
+// refused, and the blocks of the group it took. It is nil in normal parses.
+type collector struct {
+	refused       []Refusal
+	links, blocks []*html.Node
+}
+
+func (c *collector) refuse(what, why string) {
+	if c != nil {
+		c.refused = append(c.refused, Refusal{What: what, Why: why})
+	}
+}
+
+// groupName describes a group of links by the end of its path.
+func groupName(key string, n int) string {
+	parts := strings.Split(key, "<")
+	if len(parts) > 4 {
+		parts = parts[:4]
+	}
+	for i, j := 0, len(parts)-1; i < j; i, j = i+1, j-1 {
+		parts[i], parts[j] = parts[j], parts[i]
+	}
+	return fmt.Sprintf("%s (%d links)", strings.Join(parts, " > "), n)
+}
+
+// describe names one link for a refusal: its text's first words.
+func describe(a, body *html.Node) string {
+	return fmt.Sprintf("link %q", snippet(nodeText(a, nil)))
+}
+
+// outside tells why a link is page chrome — in navigation, the page's
+// header or footer, a form, a sidebar — or returns "". A <header> inside a
+// record (an article, a list item, a cell) is the record's own, not chrome.
+func outside(a, body *html.Node) string {
 	for n := a.Parent; n != nil && n != body; n = n.Parent {
-		if outsideSel.Match(n) {
+		if !outsideSel.Match(n) {
+			continue
+		}
+		if n.DataAtom == atom.Header && insideRecord(n, body) {
+			continue
+		}
+		return "inside " + n.Data
+	}
+	return ""
+}
+
+// insideRecord reports whether n has an article, list item or cell above it.
+func insideRecord(n, body *html.Node) bool {
+	for c := n.Parent; c != nil && c != body; c = c.Parent {
+		switch c.DataAtom {
+		case atom.Article, atom.Li, atom.Td, atom.Dd:
 			return true
 		}
 	}
@@ -118,12 +279,19 @@ func unstableClass(c string) bool {
 			return true
 		}
 	}
+	// WordPress and the like tag each record with its own taxonomy, type,
+	// state and format.
+	for _, prefix := range []string{"category-", "tag-", "type-", "status-", "format-", "post-", "postid-", "author-", "has-", "is-", "sticky", "hentry", "entry-"} {
+		if strings.HasPrefix(c, prefix) && !strings.HasPrefix(c, "entry-title") {
+			return true
+		}
+	}
 	return c == "contextual-region"
 }
 
 // groupRecords reads one record per link of a group.
 // parts marks the elements that hold a part of the page (see pageParts).
-func groupRecords(links []*html.Node, body *html.Node, base *url.URL, parts map[*html.Node]bool) []harvest.Record {
+func groupRecords(links []*html.Node, body *html.Node, base *url.URL, parts map[*html.Node]bool) ([]harvest.Record, []*html.Node) {
 	under := map[*html.Node]int{} // how many of the group's links each element holds
 	for _, a := range links {
 		for c := a; c != nil; c = c.Parent {
@@ -140,9 +308,14 @@ func groupRecords(links []*html.Node, body *html.Node, base *url.URL, parts map[
 	}
 	// In a flat list (date, title, summary as siblings) a block is the title
 	// alone; is the date then before the title, or after it?
-	dateBefore := len(blocks) > 0 && firstDate(siblingSegs(blocks[0], under, false), true) != ""
+	dateBefore := false
+	if len(blocks) > 0 {
+		d, _ := firstDate(siblingSegs(blocks[0], under, false), true)
+		dateBefore = d != ""
+	}
 
 	var recs []harvest.Record
+	var kept []*html.Node
 	for i, a := range links {
 		href, _ := hasClassOrAttr(a, "href")
 		u, err := harvest.CanonicalURL(base, href)
@@ -156,7 +329,7 @@ func groupRecords(links []*html.Node, body *html.Node, base *url.URL, parts map[
 		var inLink []segment
 		if len(linkSegs) > 1 {
 			for j, s := range linkSegs {
-				if !looksLikeDate(stripLabel(s.text)) {
+				if dateLine(s.text) == "" {
 					rec.Title = s.text
 					inLink = append(append(inLink, linkSegs[:j]...), linkSegs[j+1:]...)
 					break
@@ -164,27 +337,32 @@ func groupRecords(links []*html.Node, body *html.Node, base *url.URL, parts map[
 			}
 		}
 		segs := append(inLink, segments(blocks[i], map[*html.Node]bool{a: true})...)
+		norm := ""
 		if len(segs) > 0 {
-			rec.DateText, rec.Summary = shapeFields(segs)
+			rec.DateText, rec.Summary, norm = shapeFields(segs)
 		} else {
 			next := siblingSegs(blocks[i], under, true)
 			var rest []segment
 			for _, s := range next {
-				if !looksLikeDate(stripLabel(s.text)) {
+				if dateLine(s.text) == "" {
 					rest = append(rest, s)
 				}
 			}
 			if dateBefore {
-				rec.DateText = firstDate(siblingSegs(blocks[i], under, false), true)
+				rec.DateText, norm = firstDate(siblingSegs(blocks[i], under, false), true)
 			} else {
-				rec.DateText = firstDate(next, false)
+				rec.DateText, norm = firstDate(next, false)
 			}
-			_, rec.Summary = shapeFields(rest)
+			_, rec.Summary, _ = shapeFields(rest)
 		}
-		rec.Date = NormalizeDate(rec.DateText)
+		rec.Date = norm
+		if rec.Date == "" {
+			rec.Date, _ = displayedDate(rec.DateText)
+		}
 		recs = append(recs, rec)
+		kept = append(kept, blocks[i])
 	}
-	return recs
+	return recs, kept
 }
 
 // siblingSegs returns the text segments of the siblings after (forward) or
@@ -208,18 +386,23 @@ func siblingSegs(b *html.Node, under map[*html.Node]int, forward bool) []segment
 	return out
 }
 
-// firstDate returns the first (or, with last, the last) date-like segment.
-func firstDate(segs []segment, last bool) string {
-	found := ""
+// firstDate returns the first (or, with last, the last) date-like segment,
+// and its normalised form when a <time datetime> gives it.
+func firstDate(segs []segment, last bool) (date, norm string) {
 	for _, s := range segs {
-		if t := stripLabel(s.text); looksLikeDate(t) {
+		if t := dateLine(s.text); t != "" {
 			if !last {
-				return t
+				return t, timeAttr(s.node)
 			}
-			found = t
+			date, norm = t, timeAttr(s.node)
 		}
 	}
-	return found
+	return date, norm
+}
+
+// isDateText reports whether a link's text is only a date.
+func isDateText(s string) bool {
+	return s != "" && dateLine(s) == s
 }
 
 var pagePartsSel = mustGroup("nav, form, h1, header, footer, .pager, .pagination")

@@ -2,6 +2,7 @@ package parser
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -276,11 +277,122 @@ var monthNames = map[string]int{
 	"августа": 8, "сентября": 9, "октября": 10, "ноября": 11, "декабря": 12,
 }
 
-// looksLikeDate reports whether s, a short run of text, reads as a date. The
-// auto strategy uses it to find the date line of a record block.
+// looksLikeDate reports whether s, a short run of text, reads as a date as
+// displayed: one NormalizeDate reads, or one it cannot normalise for certain
+// but that is plainly a date (a weekday or a time beside it, "05/09/25").
+// The auto strategy uses it to find the date line of a record block.
 func looksLikeDate(s string) bool {
+	_, ok := displayedDate(s)
+	return ok
+}
+
+var (
+	weekdayRe = regexp.MustCompile(`(?i)^(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonnabend|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|lunes|martes|miércoles|miercoles|jueves|viernes|sábado|sabado|domingo|lunedì|lunedi|martedì|martedi|mercoledì|mercoledi|giovedì|giovedi|venerdì|venerdi|sabato|domenica|segunda-feira|terça-feira|quarta-feira|quinta-feira|sexta-feira|понедельник|вторник|среда|четверг|пятница|суббота|воскресенье|пн|вт|ср|чт|пт|сб|вс)\.?,?\s+`)
+	timeRe    = regexp.MustCompile(`(?i)(?:\s*[,|@–—-]\s*|\s+)(?:(?:at|um|à|a las|alle|ore|в)\s+)?\d{1,2}[:.h]\d{2}(?::\d{2})?\s*(?:[ap]\.?\s?m\.?|uhr|h|hrs)?$`)
+	numericRe = regexp.MustCompile(`^(\d{1,4})([./-])(\d{1,2})([./-])(\d{2}|\d{4})\.?$`)
+	idLabelRe = regexp.MustCompile(`(?i)^(?:[\pL .]{0,20}#|no\.?|nr\.?|n°|№|number|id|docket|case|ref\.?|reference|file|record)\s*:?\s*\d`)
+)
+
+// displayedDate reads s as a displayed date: norm is its EDTF form, "" when
+// it cannot be normalised for certain. A weekday before it and a time after
+// it are dropped (EDTF day precision). A numeric date is read day-first when
+// written with dots (the European convention), year-first when it starts with
+// four digits, and otherwise only when one part cannot be a month.
+func displayedDate(s string) (norm string, ok bool) {
 	if len(s) > 60 || len(s) < 4 || !strings.ContainsAny(s, "0123456789") {
-		return false // every date harvest reads has a year
+		return "", false // every date harvest reads has a year
 	}
-	return NormalizeDate(s) != ""
+	if idLabelRe.MatchString(s) {
+		return "", false // "No. 1955-12", "Opinion #: 2015-03": an identifier
+	}
+	t := strings.TrimSpace(s)
+	t = strings.TrimSpace(weekdayRe.ReplaceAllString(t, ""))
+	if loc := timeRe.FindStringIndex(t); loc != nil && loc[0] > 0 {
+		t = strings.TrimSpace(t[:loc[0]])
+	}
+	if m := numericRe.FindStringSubmatch(t); m != nil {
+		if m[2] != m[4] {
+			return "", false
+		}
+		return numericDate(m[1], m[3], m[5], m[2]), true
+	}
+	if n := NormalizeDate(t); n != "" {
+		return n, true
+	}
+	return "", false
+}
+
+// numericDate normalises a numeric date a/b/c written with sep, or "".
+func numericDate(a, b, c, sep string) string {
+	ai, _ := strconv.Atoi(a)
+	bi, _ := strconv.Atoi(b)
+	ci, _ := strconv.Atoi(c)
+	var p part
+	switch {
+	case len(a) == 4:
+		p = part{ai, bi, ci}
+	case len(c) != 4:
+		return "" // a two-digit year: which century?
+	case sep == ".", ai > 12:
+		p = part{ci, bi, ai}
+	case bi > 12:
+		p = part{ci, ai, bi}
+	default:
+		return "" // month or day first? never guess
+	}
+	if !p.valid() || p.month == 0 || p.day == 0 {
+		return ""
+	}
+	return p.format()
+}
+
+// dateOrder tells, from a page's numeric dates, whether they are written day
+// first ('d'), month first ('m'), or cannot be told (0): one date whose first
+// part exceeds 12 shows the order of all of them.
+func dateOrder(texts []string) byte {
+	order := byte(0)
+	for _, s := range texts {
+		m := numericRe.FindStringSubmatch(strings.TrimSpace(timeRe.ReplaceAllString(weekdayRe.ReplaceAllString(strings.TrimSpace(s), ""), "")))
+		if m == nil || len(m[1]) == 4 || m[2] != m[4] {
+			continue
+		}
+		a, _ := strconv.Atoi(m[1])
+		b, _ := strconv.Atoi(m[3])
+		switch {
+		case a > 12 && b <= 12 && order != 'm':
+			order = 'd'
+		case b > 12 && a <= 12 && order != 'd':
+			order = 'm'
+		case a > 12 || b > 12:
+			return 0 // contradicting
+		}
+	}
+	return order
+}
+
+// normalizeIn normalises a displayed date given the page's numeric date order
+// (see dateOrder): "05/09/25" stays "" unless a sibling shows the order.
+func normalizeIn(s string, order byte) string {
+	norm, ok := displayedDate(s)
+	if !ok || norm != "" || order == 0 {
+		return norm
+	}
+	m := numericRe.FindStringSubmatch(strings.TrimSpace(timeRe.ReplaceAllString(weekdayRe.ReplaceAllString(strings.TrimSpace(s), ""), "")))
+	if m == nil || len(m[1]) == 4 {
+		return ""
+	}
+	y, _ := strconv.Atoi(m[5])
+	if len(m[5]) == 2 {
+		return "" // the century is still unknown
+	}
+	a, _ := strconv.Atoi(m[1])
+	b, _ := strconv.Atoi(m[3])
+	p := part{y, b, a}
+	if order == 'm' {
+		p = part{y, a, b}
+	}
+	if !p.valid() {
+		return ""
+	}
+	return p.format()
 }

@@ -69,3 +69,59 @@ func FuzzNormalizeDate(f *testing.F) {
 		_ = NormalizeDate(s) // must not panic
 	})
 }
+
+// A date is recognised as displayed even when it cannot be normalised; what
+// is unambiguous is normalised, a time dropped, an identifier refused.
+func TestDisplayedDate(t *testing.T) {
+	tests := []struct {
+		in, norm string
+		ok       bool
+	}{
+		{"16.02.2016 15:06", "2016-02-16", true},
+		{"ottobre 27, 2015 - 12:40 pm", "2015-10-27", true},
+		{"Tuesday, March 3, 2015", "2015-03-03", true},
+		{"Samstag, 19. Juli 2014", "2014-07-19", true},
+		{"05/09/25", "", true},
+		{"12/07/1955", "", true},
+		{"13/07/1955", "1955-07-13", true},
+		{"07/13/1955", "1955-07-13", true},
+		{"2015/03/04", "2015-03-04", true},
+		{"December 7, 1955 at 10:30", "1955-12-07", true},
+		{"Opinion #: 2015-03", "", false},
+		{"No. 1955-12", "", false},
+		{"Docket: 1955-12", "", false},
+		{"Telegram from A. Mikoyan", "", false},
+		{"16.02.2016 10.02.2016", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			norm, ok := displayedDate(tt.in)
+			if norm != tt.norm || ok != tt.ok {
+				t.Errorf("displayedDate(%q) = %q, %v; want %q, %v", tt.in, norm, ok, tt.norm, tt.ok)
+			}
+		})
+	}
+}
+
+func TestDateLineAndOrder(t *testing.T) {
+	for in, want := range map[string]string{
+		"August 30, 2017 / 4":                       "August 30, 2017",
+		"02.12.2022 | Husum (agency) - A long text": "02.12.2022",
+		"Date: December 7, 1955":                    "December 7, 1955",
+		"Opinion #: 2015-03":                        "",
+		"Posted by Ned Deily at 5:11 AM":            "",
+	} {
+		if got := dateLine(in); got != want {
+			t.Errorf("dateLine(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if o := dateOrder([]string{"05/09/1955", "13/09/1955"}); o != 'd' {
+		t.Errorf("order = %c, want d", o)
+	}
+	if got := normalizeIn("05/09/1955", 'd'); got != "1955-09-05" {
+		t.Errorf("normalizeIn = %q", got)
+	}
+	if got := normalizeIn("05/09/1955", 0); got != "" {
+		t.Errorf("normalizeIn without order = %q", got)
+	}
+}

@@ -31,6 +31,12 @@ import (
 // say it is empty yields no record; the page's Next and Window are filled even
 // then, so a crawl can go on.
 func ParseListing(body []byte, pageURL string, p Profile) (harvest.ListingPage, error) {
+	return parseListing(body, pageURL, p, nil)
+}
+
+// parseListing is ParseListing with an optional collector of what auto
+// refused (see Probe).
+func parseListing(body []byte, pageURL string, p Profile, col *collector) (harvest.ListingPage, error) {
 	page := harvest.ListingPage{URL: pageURL}
 	base, err := url.Parse(pageURL)
 	if err != nil {
@@ -72,7 +78,7 @@ func ParseListing(body []byte, pageURL string, p Profile) (harvest.ListingPage, 
 		case len(recs) > 0:
 			// The profile's selectors may have met some other list (a
 			// sidebar, related documents): ask the shape too.
-			if auto := byShape(bodyNode, base, p, true); len(auto) == expect {
+			if auto := byShape(bodyNode, base, p, true, nil); len(auto) == expect {
 				page.Warnings = append(page.Warnings, fmt.Sprintf("%s: profile %q found %d records where the page states %d; auto found %d: using auto", pageURL, p.Name, len(recs), expect, len(auto)))
 				page.Records, page.Strategy = auto, "auto"
 			} else {
@@ -83,8 +89,9 @@ func ParseListing(body []byte, pageURL string, p Profile) (harvest.ListingPage, 
 		}
 	}
 	if page.Strategy == "" {
-		page.Records, page.Strategy = byShape(bodyNode, base, p, page.Window.Total > 0), "auto"
+		page.Records, page.Strategy = byShape(bodyNode, base, p, page.Window.Total > 0 || page.Next != "", col), "auto"
 	}
+	fillDates(page.Records)
 	for i := range page.Records {
 		page.Records[i].ListingURL = pageURL
 	}
@@ -98,7 +105,7 @@ func ParseListing(body []byte, pageURL string, p Profile) (harvest.ListingPage, 
 	if IsChallenge(body) {
 		return page, fmt.Errorf("%s: %w", pageURL, harvest.ErrChallenge)
 	}
-	if saysEmpty(page.Window, text) {
+	if saysEmpty(page.Window, bodyNode) {
 		return page, nil
 	}
 	return page, fmt.Errorf("%s: %w", pageURL, harvest.ErrNoRecords)
@@ -133,8 +140,18 @@ func parseWindow(text string) harvest.Window {
 	return w
 }
 
-func saysEmpty(w harvest.Window, text string) bool {
-	return w == (harvest.Window{}) && emptyRe.MatchString(text)
+// saysEmpty reports whether the page says it has no results: in a short
+// block of its own (a results message), not somewhere in a record's text.
+func saysEmpty(w harvest.Window, body *html.Node) bool {
+	if w != (harvest.Window{}) {
+		return false
+	}
+	for _, s := range segments(body, nil) {
+		if len(s.text) <= 200 && emptyRe.MatchString(s.text) {
+			return true
+		}
+	}
+	return false
 }
 
 // findNext returns the absolute URL of the pager's next page, with any query
@@ -166,20 +183,53 @@ func findNext(root *html.Node, base, page *url.URL, w harvest.Window, p Profile)
 		want = strconv.Itoa((w.First-1)/(w.Last-w.First+1) + 2)
 	}
 	var byText, byNumber []*html.Node
+	var arrows []*html.Node
 	for _, a := range cascadia.QueryAll(root, linkSel) {
-		switch t := strings.ToLower(nodeText(a, nil)); t {
-		case "next", "next ›", "next »", "next >", "next page", "›", "next→", "next →", "suivant", "weiter", "siguiente", "далее", "следующая":
+		t := strings.ToLower(nodeText(a, nil))
+		switch {
+		case nextWord(t) || nextWord(attrLower(a, "aria-label")) || nextWord(attrLower(a, "title")):
 			byText = append(byText, a)
-		case want:
+		case t == want && want != "":
 			if insidePager(a) {
 				byNumber = append(byNumber, a)
 			}
+		case (t == "»" || t == ">" || t == ">>") && insidePager(a):
+			arrows = append(arrows, a) // most often next, sometimes last
 		}
 	}
+	byText = append(byText, arrows...)
 	if u := try(byText); u != "" {
 		return u
 	}
 	return try(byNumber)
+}
+
+// nextWords are the labels of a next link, in lower case, arrows trimmed.
+var nextWords = map[string]bool{
+	"next": true, "next page": true, "next entries": true, "next posts": true, "older posts": true, "older entries": true,
+	"suivant": true, "suivante": true, "page suivante": true, "weiter": true, "nächste": true, "nächste seite": true, "vor": true,
+	"siguiente": true, "página siguiente": true, "successivo": true, "successiva": true, "pagina successiva": true, "avanti": true,
+	"próxima": true, "proxima": true, "próximo": true, "seguinte": true, "volgende": true, "następna": true, "dalej": true,
+	"далее": true, "следующая": true, "след": true, "след.": true, "вперед": true, "вперёд": true, "następna strona": true,
+	"下一页": true, "下一頁": true, "下页": true, "次へ": true, "次のページ": true, "다음": true, "sonraki": true, "→": true, "›": true,
+}
+
+// nextWord reports whether a link's label says "next" (arrows and
+// punctuation around it aside).
+func nextWord(s string) bool {
+	if s == "" {
+		return false
+	}
+	if nextWords[s] {
+		return true
+	}
+	t := strings.TrimSpace(strings.Trim(s, "›»→>< \u00a0\t\n.:|-–—«‹←"))
+	return t != "" && nextWords[t]
+}
+
+func attrLower(n *html.Node, key string) string {
+	v, _ := hasClassOrAttr(n, key)
+	return strings.ToLower(collapseSpace(v))
 }
 
 // insidePager reports whether a link sits in navigation or a list of page links.
@@ -231,10 +281,7 @@ func byProfile(root *html.Node, base *url.URL, p Profile) ([]harvest.Record, []s
 		if len(blocks) == 0 {
 			continue
 		}
-		isBlock := make(map[*html.Node]bool, len(blocks))
-		for _, b := range blocks {
-			isBlock[b] = true
-		}
+		blocks = widen(blocks, base, p)
 		var recs []harvest.Record
 		var warns []string
 		for i, b := range blocks {
@@ -262,18 +309,52 @@ func byProfile(root *html.Node, base *url.URL, p Profile) ([]harvest.Record, []s
 	return nil, nil
 }
 
+// widen replaces each block that holds only its title link (a title cell of
+// a table row, say) by its nearest ancestor that holds no other block — the
+// table row, the list item — so that the record's date and summary beside
+// the title are read, not silently dropped.
+func widen(blocks []*html.Node, base *url.URL, p Profile) []*html.Node {
+	under := map[*html.Node]int{}
+	for _, b := range blocks {
+		for c := b.Parent; c != nil; c = c.Parent {
+			under[c]++
+		}
+	}
+	out := make([]*html.Node, len(blocks))
+	for i, b := range blocks {
+		out[i] = b
+		link := titleLink(b, nil, base, p)
+		if link == nil || nodeText(b, map[*html.Node]bool{link: true}) != "" {
+			continue
+		}
+		for c := b.Parent; c != nil && under[c] == 1 && c.Type == html.ElementNode; c = c.Parent {
+			if c.DataAtom == atom.Body || c.DataAtom == atom.Table || c.DataAtom == atom.Tbody || c.DataAtom == atom.Ul || c.DataAtom == atom.Ol || c.DataAtom == atom.Main {
+				break
+			}
+			out[i] = c
+			if nodeText(c, map[*html.Node]bool{link: true}) != "" {
+				break
+			}
+		}
+	}
+	return out
+}
+
 // titleLink finds a block's link to its document: by the profile's title
 // selector, else any document link. A link whose text is only a date is taken
 // last: it is most often a copy of an earlier link that the HTML parser made
 // to repair an <a> left open.
 func titleLink(b *html.Node, skip map[*html.Node]bool, base *url.URL, p Profile) *html.Node {
+	if b.DataAtom == atom.A && isDocLink(b, base, p) && (len(p.sels.title) == 0 || p.sels.title.Match(b)) {
+		return b // a card wrapped in its link
+	}
 	for _, sel := range []cascadia.SelectorGroup{p.sels.title, linkSel} {
 		var dated *html.Node
 		link := firstIn(b, sel, skip, func(n *html.Node) bool {
 			if !isDocLink(n, base, p) {
 				return false
 			}
-			if looksLikeDate(nodeText(n, nil)) {
+			if dateLine(nodeText(n, nil)) == nodeText(n, nil) {
 				if dated == nil {
 					dated = n
 				}
@@ -305,12 +386,24 @@ func extract(block, link *html.Node, skip map[*html.Node]bool, base *url.URL, p 
 		return harvest.Record{}, false
 	}
 	rec := harvest.Record{URL: u, Title: linkSegs[0].text}
+	for j, s := range linkSegs {
+		if len(linkSegs) > 1 && dateLine(s.text) == "" {
+			rec.Title = s.text
+			linkSegs = append(append([]segment{linkSegs[0]}, linkSegs[:j]...), linkSegs[j+1:]...)
+			break
+		}
+	}
 	inner := map[*html.Node]bool{link: true}
 	for n := range skip {
 		inner[n] = true
 	}
+	norm := ""
 	if d := firstIn(block, p.sels.date, skip, nil); d != nil {
-		rec.DateText = stripLabel(nodeText(d, inner))
+		rec.DateText = dateLine(nodeText(d, inner))
+		if rec.DateText == "" {
+			rec.DateText = stripLabel(nodeText(d, inner))
+		}
+		norm = timeAttr(d)
 		inner[d] = true
 	}
 	if s := firstIn(block, p.sels.summry, skip, nil); s != nil {
@@ -318,27 +411,39 @@ func extract(block, link *html.Node, skip map[*html.Node]bool, base *url.URL, p 
 		rec.Summary = nodeText(s, inner)
 		inner[s], inner[link] = true, true
 	}
-	if rec.DateText == "" || (rec.Summary == "" && p.sels.summry == nil) {
-		date, summary := shapeFields(append(linkSegs[1:], segments(block, inner)...))
+	if rec.DateText == "" || rec.Summary == "" {
+		date, summary, n := shapeFields(append(linkSegs[1:], segments(block, inner)...))
 		if rec.DateText == "" {
-			rec.DateText = date
+			rec.DateText, norm = date, n
 		}
-		if rec.Summary == "" && p.sels.summry == nil {
+		if rec.Summary == "" {
 			rec.Summary = summary
 		}
 	}
-	rec.Date = NormalizeDate(rec.DateText)
+	rec.Date = norm
+	if rec.Date == "" {
+		rec.Date, _ = displayedDate(rec.DateText)
+	}
 	return rec, true
 }
 
-// shapeFields picks the date (the first date-like line) and the summary (the
-// paragraphs, or else the longest line of several words) from a block's text.
-func shapeFields(segs []segment) (date, summary string) {
+// shapeFields picks the date (the first date-like line), its normalised form
+// when a <time datetime> gives it, and the summary (the descriptive
+// paragraphs, or else the longest line of several words, leaving out byline
+// and meta lines) from a block's text.
+func shapeFields(segs []segment) (date, summary, norm string) {
 	var paras []string
 	longest := ""
 	for _, s := range segs {
-		if date == "" && looksLikeDate(stripLabel(s.text)) {
-			date = stripLabel(s.text)
+		if date == "" {
+			if d := dateLine(s.text); d != "" {
+				date, norm = d, timeAttr(s.node)
+				if d == s.text || len(s.text)-len(d) < 25 {
+					continue
+				}
+			}
+		}
+		if metaLine(s.text) {
 			continue
 		}
 		if s.node != nil && s.node.DataAtom == atom.P {
@@ -349,9 +454,71 @@ func shapeFields(segs []segment) (date, summary string) {
 		}
 	}
 	if len(paras) > 0 {
-		return date, strings.Join(paras, " ")
+		return date, strings.Join(paras, " "), norm
 	}
-	return date, longest
+	return date, longest, norm
+}
+
+// timeAttr returns the normalised datetime attribute of a <time> element (n
+// itself or the first inside it), or "".
+func timeAttr(n *html.Node) string {
+	if n == nil {
+		return ""
+	}
+	t := n
+	if n.DataAtom != atom.Time {
+		t = cascadia.Query(n, timeSel)
+	}
+	if t == nil {
+		return ""
+	}
+	v, _ := hasClassOrAttr(t, "datetime")
+	return NormalizeDate(v)
+}
+
+var (
+	timeSel    = cascadia.MustCompile("time[datetime]")
+	dateSepRe  = regexp.MustCompile(`\s+(?:\||/|·|•)\s+`)
+	metaLineRe = regexp.MustCompile(`(?i)^(?:(?:posted|published|written|filed|veröffentlicht|publié|pubblicato|publicado)\b.{0,80}|by\s.{1,60}|von\s.{1,40}|par\s.{1,40}|\d+\s*(?:comments?|kommentare?|commentaires?|commenti|comentarios?|replies|responses|views)|(?:no|leave a|\d+) comments?|comments?\s*(?:\(\d+\)|:?\s*\d+)|(?:tags?|categories|category|kategorie|schlagworte)\s*:.{0,120}|(?:read more|continue reading|weiterlesen|mehr erfahren|lire la suite|leggi tutto|leer más|подробнее|читать далее|more)\W{0,4}|[\d\s.,/#:()-]+)$`)
+)
+
+// dateLine returns the date a line shows, or "": the whole line after a
+// "Date:" label, or its first or last part beside a separator ("August 30,
+// 2017 / 4 comments", "02.12.2022 | Husum - …"). A labelled identifier
+// ("No. 1955-12", "Opinion #: 2015-03") is no date.
+func dateLine(s string) string {
+	if idLabelRe.MatchString(s) {
+		return ""
+	}
+	if parts := dateSepRe.Split(s, -1); len(parts) > 1 {
+		for _, t := range []string{parts[0], parts[len(parts)-1]} {
+			if t = unbracket(stripLabel(strings.TrimSpace(t))); !idLabelRe.MatchString(t) && looksLikeDate(t) {
+				return t
+			}
+		}
+	}
+	if t := unbracket(stripLabel(s)); looksLikeDate(t) {
+		return t
+	}
+	return ""
+}
+
+// unbracket drops brackets around a date that names its weekday or time:
+// there they are decoration, not a cataloguer's mark of an inferred date.
+func unbracket(s string) string {
+	if len(s) > 2 && (s[0] == '[' && s[len(s)-1] == ']' || s[0] == '(' && s[len(s)-1] == ')') {
+		inner := strings.TrimSpace(s[1 : len(s)-1])
+		if weekdayRe.MatchString(inner) || timeRe.MatchString(inner) {
+			return inner
+		}
+	}
+	return s
+}
+
+// metaLine reports a byline or meta line (author, comment count, "Posted
+// in", a number alone) that is no summary.
+func metaLine(s string) bool {
+	return len(s) < 160 && metaLineRe.MatchString(s)
 }
 
 // stripLabel drops a leading "Date:"-like label.
@@ -418,6 +585,30 @@ func contains(a, b *html.Node) bool {
 		}
 	}
 	return false
+}
+
+// fillDates normalises the numeric dates that only the page as a whole
+// makes readable: when one record's "13/09/1955" shows the day comes first,
+// its sibling "05/09/1955" is read the same way.
+func fillDates(recs []harvest.Record) {
+	texts := make([]string, 0, len(recs))
+	for _, r := range recs {
+		if r.Date == "" && r.DateText != "" {
+			texts = append(texts, r.DateText)
+		}
+	}
+	if len(texts) == 0 {
+		return
+	}
+	order := dateOrder(texts)
+	if order == 0 {
+		return
+	}
+	for i, r := range recs {
+		if r.Date == "" && r.DateText != "" {
+			recs[i].Date = normalizeIn(r.DateText, order)
+		}
+	}
 }
 
 func dedupe(recs []harvest.Record, warns *[]string, pageURL string) []harvest.Record {

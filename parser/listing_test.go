@@ -88,6 +88,7 @@ func TestParseListingGolden(t *testing.T) {
 		{"flat-list.html", "https://letters.example.org/items/browse", []string{"auto", "drupal"}},
 		{"broken-markup.html", "https://digitalarchive.wilsoncenter.org/search", []string{"wilson", "auto"}},
 		{"cards.html", "https://collections.example.edu/archive/search?q=politburo&p=6", []string{"auto"}},
+		{"wilson-table.html", "https://digitalarchive.wilsoncenter.org/search?page=8", []string{"wilson", "auto"}},
 	}
 	for _, tt := range tests {
 		for _, prof := range tt.profiles {
@@ -191,5 +192,74 @@ func TestProfileCheckedAgainstResultsLine(t *testing.T) {
 	}
 	if len(page.Warnings) != 1 || !strings.Contains(page.Warnings[0], "found 3 records where the page states 5") {
 		t.Errorf("warnings %q", page.Warnings)
+	}
+}
+
+// A profile whose record block is the title cell alone reads the row around
+// it: the date and summary cells are not dropped.
+func TestProfileTitleOnlyBlockWidened(t *testing.T) {
+	p, err := Profile{Name: "cell", Records: []string{"td.document"}, DocumentPath: "^/document/"}.compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := ParseListing(readPage(t, "wilson-table.html"), "https://digitalarchive.wilsoncenter.org/search?page=8", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page.Strategy != "profile" || len(page.Records) != 10 {
+		t.Fatalf("strategy %s, %d records", page.Strategy, len(page.Records))
+	}
+	for _, r := range page.Records {
+		if r.Date == "" || r.DateText == "" || r.Summary == "" {
+			t.Errorf("record with a field missing: %+v", r)
+		}
+	}
+}
+
+// Next links labelled in other languages, by a symbol with a title, by
+// aria-label or hidden text are found.
+func TestNextLabels(t *testing.T) {
+	for _, link := range []string{
+		`<a href="/list?page=3">След.</a>`,
+		`<a href="/list?page=3">Следующая →</a>`,
+		`<a href="/list?page=3">下一页</a>`,
+		`<a href="/list?page=3">Suivant »</a>`,
+		`<a href="/list?page=3">Successivo</a>`,
+		`<a href="/list?page=3">Próxima</a>`,
+		`<a href="/list?page=3" title="Next">»</a>`,
+		`<a href="/list?page=3" aria-label="Next"><i class="icon"></i></a>`,
+		`<a href="/list?page=3"><span class="sr-only">Next page</span><i class="fa fa-chevron-right"></i></a>`,
+		`<a href="/list?page=3" rel="next"><i></i></a>`,
+	} {
+		body := `<html><body><main><p>Some records</p></main><div class="paging"><a href="/list?page=1">1</a> ` + link + `</div></body></html>`
+		page, _ := ParseListing([]byte(body), "https://example.org/list?page=2", mustProfile(t, "auto"))
+		if page.Next != "https://example.org/list?page=3" {
+			t.Errorf("%s: next = %q", link, page.Next)
+		}
+	}
+}
+
+// A "no results" page with a captcha in its search form is an empty
+// listing, not a bot challenge; a captcha that is the page is one. A record
+// summary that says "yielded no results" does not make a page empty.
+func TestChallengeAndEmpty(t *testing.T) {
+	const u = "https://example.org/search?q=x"
+	noResults := `<html><body><header><a href="/">Archive</a></header><main><h1>Search</h1>
+<form action="/search"><input name="q"><div class="g-recaptcha" data-sitekey="abc"></div><button>Search</button></form>
+<p class="empty">Your search yielded no results.</p></main></body></html>`
+	if IsChallenge([]byte(noResults)) {
+		t.Error("no-results page with a captcha form taken for a challenge")
+	}
+	if _, err := ParseListing([]byte(noResults), u, mustProfile(t, "auto")); err != nil {
+		t.Errorf("no-results page: %v", err)
+	}
+	wall := `<html><body><div class="wrap"><h1>One more step</h1><div class="g-recaptcha" data-sitekey="abc"></div></div></body></html>`
+	if !IsChallenge([]byte(wall)) {
+		t.Error("captcha wall not taken for a challenge")
+	}
+	// No records found (no link to a document), but a paragraph saying "no results" among long text.
+	body := `<html><body><main><div><p>The committee's search of the files in 1957 yielded no results, as the report explains at length in its second part, written by the secretary who had kept them since the war and who remembered every folder.</p></div></main></body></html>`
+	if _, err := ParseListing([]byte(body), u, mustProfile(t, "auto")); !errors.Is(err, harvest.ErrNoRecords) {
+		t.Errorf("err = %v, want ErrNoRecords", err)
 	}
 }
