@@ -122,6 +122,7 @@ var commands = map[string]command{
 	"demo":    {"crawl the bundled fixture archive offline, and export it", (*Main).demo},
 	"stats":   {"summarise a database: records, runs, completeness, failures, years", (*Main).stats},
 	"history": {"show the recorded changes of one record", (*Main).history},
+	"probe":   {"show what the profile and auto find on one listing page", (*Main).probe},
 }
 
 // Run runs the command named by args[0].
