@@ -146,7 +146,18 @@ func runProbe(ctx context.Context, o probeOptions, w io.Writer) error {
 	if out.Challenge {
 		return fmt.Errorf("probe %s: %w", pg.URL, harvest.ErrChallenge)
 	}
-	return fmt.Errorf("%w: no records on %s under %s", harvest.ErrPartial, pg.URL, strategyNames(out))
+	return fmt.Errorf("%w: no records on %s under %s: %s", harvest.ErrPartial, pg.URL, strategyNames(out), noRecordsWhy(out))
+}
+
+// noRecordsWhy says why a page gave no records: it says it has none (no
+// strategy calls that an error), or no strategy recognised them.
+func noRecordsWhy(out probeJSON) string {
+	for _, s := range out.Strategies {
+		if s.Error != "" {
+			return "the page has content but no recognisable records"
+		}
+	}
+	return "the page says it has no results"
 }
 
 func strategyNames(out probeJSON) string {
@@ -437,7 +448,7 @@ func writeProbe(w io.Writer, r probeJSON, width int) {
 	}
 	for _, s := range r.Strategies {
 		fmt.Fprintf(w, "\n== %s: %d records", s.Name, s.RecordCount)
-		if s.FoundBy != "" && s.Name != "auto" && s.FoundBy != "profile" {
+		if s.RecordCount > 0 && s.Name != "auto" && s.FoundBy != "profile" {
 			fmt.Fprintf(w, " (found by %s: the profile's selectors found none)", s.FoundBy)
 		}
 		fmt.Fprintln(w)
@@ -484,7 +495,7 @@ func writeProbe(w io.Writer, r probeJSON, width int) {
 		}
 	}
 	if r.Records == 0 {
-		fmt.Fprintln(w, "\nNo records found by any strategy.")
+		fmt.Fprintf(w, "\nNo records found by any strategy: %s.\n", noRecordsWhy(r))
 	}
 }
 
