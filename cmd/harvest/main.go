@@ -122,12 +122,9 @@ var commands = map[string]command{
 	"demo":    {"crawl the bundled fixture archive offline, and export it", (*Main).demo},
 	"stats":   {"summarise a database: records, runs, completeness, failures, years", (*Main).stats},
 	"history": {"show the recorded changes of one record", (*Main).history},
-<<<<<<< HEAD
 	"reparse": {"run today's parser over captured pages (WARC) and update the records; nothing is fetched", (*Main).reparse},
 	"warc":    {"work on WARC captures: 'warc index DIR' rebuilds their CDXJ indexes", (*Main).warc},
-=======
 	"probe":   {"show what the profile and auto find on one listing page", (*Main).probe},
->>>>>>> parser-probe
 }
 
 // Run runs the command named by args[0].
