@@ -160,7 +160,7 @@ func (cl *Client) onResponse(r *colly.Response) {
 	out := &Response{URL: r.Request.URL.String(), Status: r.StatusCode, Header: *r.Headers, Body: r.Body}
 	if isText(ct) {
 		d := parser.DecodeHTML(r.Body, ct)
-		out.Body, out.Charset, out.Invalid = d.Body, d.Charset, d.Invalid
+		out.Body, out.Charset, out.Invalid, out.Guessed = d.Body, d.Charset, d.Invalid, d.Guessed
 	}
 	out.Challenge = refusalStatus(r.StatusCode) && cl.halted.Load()
 	r.Ctx.Put(ctxResponse, out)
