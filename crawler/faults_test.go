@@ -43,7 +43,7 @@ func TestCrawlSurvivesFaults(t *testing.T) {
 			s.Inject(uri(s, 3), fixtures.Fault{Status: 429, RetryAfter: "1"})
 		}, check: func(t *testing.T, s *fixtures.Server) { wantPauseAfter(t, s, 429, time.Second) }},
 		{name: "503 with Retry-After as an HTTP date", faults: func(s *fixtures.Server) {
-			s.Inject(uri(s, 3), fixtures.Fault{Status: 503, RetryAfter: time.Now().Add(2 * time.Second).UTC().Format(http.TimeFormat)})
+			s.Inject(uri(s, 3), fixtures.Fault{Status: 503, RetryAfter: time.Now().Add(4 * time.Second).UTC().Format(http.TimeFormat)})
 		}, check: func(t *testing.T, s *fixtures.Server) { wantPauseAfter(t, s, 503, 900*time.Millisecond) }},
 		{name: "connection reset", faults: func(s *fixtures.Server) {
 			s.Inject(uri(s, 2), fixtures.Fault{Reset: true}, fixtures.Fault{Reset: true})

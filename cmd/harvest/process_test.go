@@ -142,7 +142,7 @@ func TestSignalsInterruptCleanly(t *testing.T) {
 				t.Fatalf("exit %d (%v), want %d\n%s", code, err, tt.code, stderr.String())
 			}
 			rs := runs(t, filepath.Join(dir, "h.db"))
-			if len(rs) != 1 || rs[0].Outcome != harvest.OutcomeInterrupted || rs[0].Pages < 4 {
+			if len(rs) != 1 || rs[0].Outcome != harvest.OutcomeInterrupted || rs[0].Pages < 3 { // 4 pages asked for; the last may be in flight
 				t.Fatalf("runs = %+v; want one interrupted run with its pages", rs)
 			}
 			if code, _, stderr := run(t, dir, "crawl", srv.ListingURL(0), "--db", "h.db", "--delay", "0", "--quiet"); code != 0 {
