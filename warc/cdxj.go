@@ -105,8 +105,11 @@ func parseLine(s string) (entry, error) {
 // mediaType returns the lower-case media type of the Content-Type of an HTTP
 // header block, without parameters; "unk" when there is none.
 func mediaType(header []byte) string {
-	h, _ := parseHeader(header)
-	ct := h.Get("Content-Type")
+	ct, ok := contentType(header)
+	if !ok {
+		h, _ := parseHeader(header)
+		ct = h.Get("Content-Type")
+	}
 	if ct == "" {
 		return "unk"
 	}
@@ -115,6 +118,29 @@ func mediaType(header []byte) string {
 		mt, _, _ = strings.Cut(ct, ";")
 	}
 	return strings.ToLower(strings.TrimSpace(mt))
+}
+
+// contentType returns the first Content-Type field value of an HTTP header
+// block without parsing the whole block. ok is false when the field is
+// folded over several lines; then the caller should parse the block.
+func contentType(header []byte) (value string, ok bool) {
+	_, rest, _ := bytes.Cut(header, []byte("\n")) // the status line
+	const name = "content-type:"
+	for len(rest) > 0 {
+		line, next, _ := bytes.Cut(rest, []byte("\n"))
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		if len(line) == 0 {
+			break
+		}
+		if len(line) >= len(name) && bytes.EqualFold(line[:len(name)], []byte(name)) {
+			if len(next) > 0 && (next[0] == ' ' || next[0] == '\t') {
+				return "", false
+			}
+			return string(bytes.TrimSpace(line[len(name):])), true
+		}
+		rest = next
+	}
+	return "", true
 }
 
 // surt returns the SURT form of a URL as pywb keys it: host reversed with

@@ -112,3 +112,20 @@ func TestOpenLearnsDigestsFromWARCWithoutIndex(t *testing.T) {
 		t.Errorf("stats = %+v, want the repeat stored as a revisit", s)
 	}
 }
+
+func TestMediaType(t *testing.T) {
+	cases := []struct{ header, want string }{
+		{"HTTP/1.1 200 OK\r\nContent-Type: text/HTML; charset=utf-8\r\n\r\n", "text/html"},
+		{"HTTP/1.1 200 OK\r\nX: y\r\ncontent-type:application/json\r\n\r\n", "application/json"},
+		{"HTTP/1.1 200 OK\nContent-Type: image/png\n\n", "image/png"},
+		{"HTTP/1.1 200 OK\r\nContent-Type: text/plain;\r\n charset=latin1\r\n\r\n", "text/plain"},
+		{"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n", "unk"},
+		{"HTTP/1.1 200 OK\r\n\r\nContent-Type: text/plain\r\n", "unk"},
+		{"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Type: text/html\r\n\r\n", "text/plain"},
+	}
+	for _, tc := range cases {
+		if got := mediaType([]byte(tc.header)); got != tc.want {
+			t.Errorf("mediaType(%q) = %q, want %q", tc.header, got, tc.want)
+		}
+	}
+}

@@ -12,9 +12,11 @@
 //
 // # Library
 //
-// Records are built, validated and parsed with github.com/nlnwa/gowarc/v3.
-// See README.md in this directory for why that library and not
-// github.com/internetarchive/gowarc.
+// Records are read and validated with github.com/nlnwa/gowarc/v3. The write
+// path marshals records itself (each byte hashed once per digest, the raw
+// exchange compressed without a copy); the tests read everything it writes
+// back with gowarc's strict reader. See README.md in this directory for why
+// that library and not github.com/internetarchive/gowarc.
 //
 // # Payload digest of chunked responses
 //

@@ -3,7 +3,6 @@ package warc
 import (
 	"bufio"
 	"bytes"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -15,7 +14,6 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/gzip"
-	gowarc "github.com/nlnwa/gowarc/v3"
 )
 
 // Defaults for [Options].
@@ -62,7 +60,7 @@ type Writer struct {
 	opts Options
 
 	dedupMu sync.Mutex
-	seen    map[string]original // payload digest -> first capture
+	seen    map[string]*original // payload digest -> first capture
 
 	mu      sync.Mutex // guards everything below
 	closed  bool
@@ -100,13 +98,13 @@ func Open(opts Options) (*Writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open warc writer: %w", err)
 	}
-	w := &Writer{opts: opts, seen: make(map[string]original)}
+	w := &Writer{opts: opts, seen: make(map[string]*original)}
 	for _, e := range entries {
 		if e.Mime == revisitMime || !dedupable(e.status(), e.Digest) {
 			continue
 		}
 		if _, ok := w.seen[e.Digest]; !ok {
-			w.seen[e.Digest] = original{url: e.URL, date: e.warcDate()}
+			w.seen[e.Digest] = &original{url: e.URL, date: e.warcDate()}
 		}
 	}
 	w.serial, err = nextSerial(opts.Dir, opts.Prefix)
@@ -154,50 +152,56 @@ func (w *Writer) Write(ex Exchange) error {
 	if len(ex.Response) == 0 {
 		return fmt.Errorf("write exchange %s: empty response", ex.URL)
 	}
+	if err := checkURL(ex.URL); err != nil {
+		return fmt.Errorf("write exchange %s: %w", ex.URL, err)
+	}
+	if err := checkIP(ex.IP); err != nil {
+		return fmt.Errorf("write exchange %s: %w", ex.URL, err)
+	}
+	header, payload, ok := splitHTTP(ex.Response)
+	if !ok {
+		return fmt.Errorf("write exchange %s: response: missing blank line at end of HTTP header", ex.URL)
+	}
 	if ex.Date.IsZero() {
 		ex.Date = w.opts.now()
 	}
 	ex.Date = ex.Date.UTC().Truncate(time.Second)
 
-	header, payload, _ := splitHTTP(ex.Response)
-	digest := sha1Digest(payload)
-	status := statusCode(header)
-
-	var orig original
-	revisit := false
-	if dedupable(status, digest) {
-		w.dedupMu.Lock()
-		orig, revisit = w.seen[digest]
-		if !revisit {
-			w.seen[digest] = original{url: ex.URL, date: ex.Date.Format(time.RFC3339)}
-		}
-		w.dedupMu.Unlock()
-	}
+	enc := encoders.Get().(*encoder)
+	defer enc.release()
 
 	reqID, respID := newRecordID(), newRecordID()
-	req, err := requestRecord(recordHeader{id: reqID, concurrent: respID, url: ex.URL, date: ex.Date, ip: ex.IP}, ex.Request)
+	req, err := requestRecord(enc.heads[0], &enc.hasher, recordHeader{id: reqID, concurrent: respID, url: ex.URL, date: ex.Date, ip: ex.IP}, ex.Request)
 	if err != nil {
 		return fmt.Errorf("write exchange %s: %w", ex.URL, err)
 	}
-	defer req.Close()
+	enc.heads[0] = req.head
+
+	digest := sha1Digest(payload)
+	var orig, claim *original
+	if dedupable(statusCode(header), digest) {
+		orig, claim = w.claim(digest, original{url: ex.URL, date: ex.Date.Format(time.RFC3339), id: respID})
+	}
+	written := false
+	if claim != nil {
+		defer func() { w.settle(digest, claim, written) }()
+	}
+	revisit := orig != nil
+
 	rh := recordHeader{id: respID, concurrent: reqID, url: ex.URL, date: ex.Date, ip: ex.IP}
-	var resp gowarc.WarcRecord
+	var resp record
 	if revisit {
-		resp, err = revisitRecord(rh, header, digest, orig)
+		resp = revisitRecord(enc.heads[1], &enc.hasher, rh, header, digest, orig)
 	} else {
-		resp, err = responseRecord(rh, ex.Response)
+		resp = responseRecord(enc.heads[1], &enc.hasher, rh, ex.Response, header, payload, digest)
 	}
-	if err != nil {
-		return fmt.Errorf("write exchange %s: %w", ex.URL, err)
-	}
-	defer resp.Close()
+	enc.heads[1] = resp.head
+	e := newEntry(ex.URL, ex.Date, revisit, header, digest, 0, 0, "")
 
 	// Compress outside the lock so that many goroutines compress at once;
 	// the lock only covers copying the members into the file. The records
 	// must name the warcinfo of the file they land in, so compress again in
 	// the rare case that the file rotated in between.
-	enc := encoders.Get().(*encoder)
-	defer encoders.Put(enc)
 	w.mu.Lock()
 	infoID := w.infoID
 	w.mu.Unlock()
@@ -229,9 +233,13 @@ func (w *Writer) Write(ex Exchange) error {
 	if _, err := w.out.Write(enc.buf.Bytes()); err != nil {
 		return fmt.Errorf("write exchange %s to %s: %w", ex.URL, w.name, err)
 	}
+	written = true
 	w.stats.Bytes += w.out.n - start
 	off := start + int64(split)
-	w.entries = append(w.entries, newEntry(ex.URL, ex.Date, revisit, header, digest, off, w.out.n-off, w.name))
+	e.Offset = strconv.FormatInt(off, 10)
+	e.Length = strconv.FormatInt(w.out.n-off, 10)
+	e.Filename = w.name
+	w.entries = append(w.entries, e)
 	w.stats.Exchanges++
 	if revisit {
 		w.stats.Revisits++
@@ -244,6 +252,48 @@ func (w *Writer) Write(ex Exchange) error {
 		}
 	}
 	return nil
+}
+
+// claim decides whether a payload with digest repeats one already captured;
+// then it returns that capture as orig. Otherwise it records first as the
+// capture of digest and returns it as claim, which the caller must settle
+// once its write has ended. A write of a digest claimed but not yet written
+// waits for that write to end, so that a revisit never refers to a record
+// that failed to be written.
+func (w *Writer) claim(digest string, first original) (orig, claim *original) {
+	for {
+		w.dedupMu.Lock()
+		o, ok := w.seen[digest]
+		if !ok {
+			c := &first
+			c.done = make(chan struct{})
+			w.seen[digest] = c
+			w.dedupMu.Unlock()
+			return nil, c
+		}
+		w.dedupMu.Unlock()
+		if o.done != nil {
+			<-o.done
+			if !o.ok {
+				continue // its write failed and it was unclaimed
+			}
+		}
+		return o, nil
+	}
+}
+
+// settle ends claim c of digest: kept when its record was written,
+// withdrawn when not.
+func (w *Writer) settle(digest string, c *original, written bool) {
+	if !written {
+		w.dedupMu.Lock()
+		if w.seen[digest] == c {
+			delete(w.seen, digest)
+		}
+		w.dedupMu.Unlock()
+	}
+	c.ok = written
+	close(c.done)
 }
 
 // create opens the next file under its ".open" name and writes its warcinfo
@@ -265,23 +315,19 @@ func (w *Writer) create() error {
 	}
 	w.out = countingWriter{w: w.buf}
 	w.stats.Files++
-	info, err := warcinfoRecord(name, w.opts.Software, w.opts.Info, now)
-	if err != nil {
-		return fmt.Errorf("create %s: %w", name, err)
-	}
-	defer info.Close()
+	info, id := warcinfoRecord(name, w.opts.Software, w.opts.Info, now)
 	if err := w.writeRecord(info); err != nil {
 		return fmt.Errorf("create %s: %w", name, err)
 	}
-	w.infoID = info.WarcHeader().Get(gowarc.WarcRecordID)
+	w.infoID = id
 	return nil
 }
 
 // writeRecord writes rec as one gzip member of the open file. w.mu must be
 // held.
-func (w *Writer) writeRecord(rec gowarc.WarcRecord) error {
+func (w *Writer) writeRecord(rec record) error {
 	enc := encoders.Get().(*encoder)
-	defer encoders.Put(enc)
+	defer enc.release()
 	if _, err := enc.encode(w.infoID, rec); err != nil {
 		return err
 	}
@@ -290,11 +336,18 @@ func (w *Writer) writeRecord(rec gowarc.WarcRecord) error {
 	return err
 }
 
-// encoder turns records into gzip members in memory, one member per record.
+// encoder turns records into gzip members in memory, one member per record,
+// and holds the scratch space for building them.
 type encoder struct {
-	gz  *gzip.Writer
-	buf bytes.Buffer
+	gz     *gzip.Writer
+	buf    bytes.Buffer // the compressed members
+	heads  [2][]byte    // record headers of the request and the response
+	hasher hasher
 }
+
+// maxPooledBuffer is the most an encoder keeps of its buffers when it goes
+// back to the pool, so that one huge page does not pin its size.
+const maxPooledBuffer = 1 << 20
 
 // encoders are reused across writes; each holds a gzip writer and a buffer
 // about the size of a compressed page.
@@ -303,23 +356,37 @@ var encoders = sync.Pool{New: func() any {
 	return &encoder{gz: gz}
 }}
 
+// release returns e to the pool.
+func (e *encoder) release() {
+	if e.buf.Cap() > maxPooledBuffer {
+		e.buf = bytes.Buffer{}
+	}
+	encoders.Put(e)
+}
+
+// crlf2 ends every record.
+var crlf2 = []byte("\r\n\r\n")
+
 // encode replaces e.buf with recs as gzip members, each naming the warcinfo
 // record infoID (when not ""). It returns the offset in e.buf of the last
 // member.
-func (e *encoder) encode(infoID string, recs ...gowarc.WarcRecord) (last int, err error) {
+func (e *encoder) encode(infoID string, recs ...record) (last int, err error) {
 	e.buf.Reset()
-	m := gowarc.NewMarshaler()
 	for _, rec := range recs {
-		if infoID != "" {
-			rec.WarcHeader().Set(gowarc.WarcWarcinfoID, infoID)
-		}
 		last = e.buf.Len()
 		e.gz.Reset(&e.buf)
-		if _, _, err := m.Marshal(e.gz, rec, 0); err != nil {
-			return 0, fmt.Errorf("marshal %s record: %w", rec.Type(), err)
+		// Errors stick in e.gz until Close.
+		_, _ = e.gz.Write(rec.head)
+		if infoID != "" {
+			_, _ = io.WriteString(e.gz, "WARC-Warcinfo-ID: ")
+			_, _ = io.WriteString(e.gz, infoID)
+			_, _ = e.gz.Write(crlf2[:2])
 		}
+		_, _ = e.gz.Write(crlf2[:2])
+		_, _ = e.gz.Write(rec.block)
+		_, _ = e.gz.Write(crlf2)
 		if err := e.gz.Close(); err != nil {
-			return 0, fmt.Errorf("compress %s record: %w", rec.Type(), err)
+			return 0, fmt.Errorf("compress record: %w", err)
 		}
 	}
 	return last, nil
@@ -376,15 +443,4 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
 	return n, err
-}
-
-// uuidString returns a random (version 4) UUID in its canonical form. It
-// does not use github.com/google/uuid: gowarc switches that package's
-// random pool on, unsynchronized, in every NewRecordBuilder.
-func uuidString() string {
-	var u [16]byte
-	_, _ = rand.Read(u[:]) // crypto/rand.Read never fails
-	u[6] = u[6]&0x0f | 0x40
-	u[8] = u[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:])
 }

@@ -341,6 +341,12 @@ func TestWriteRejectsBadExchange(t *testing.T) {
 	}{
 		{"NoURL", Exchange{Response: plain("x")}},
 		{"NoResponse", Exchange{URL: "http://example.org/"}},
+		{"NoScheme", Exchange{URL: "/relative", Request: get("/relative"), Response: plain("x")}},
+		{"ControlInURL", Exchange{URL: "http://example.org/\r\nX-Injected: 1", Request: get("/"), Response: plain("x")}},
+		{"BadIP", Exchange{URL: "http://example.org/", IP: "not-an-ip", Request: get("/"), Response: plain("x")}},
+		{"NoRequest", Exchange{URL: "http://example.org/", Response: plain("x")}},
+		{"RequestWithoutBlankLine", Exchange{URL: "http://example.org/", Request: []byte("GET / HTTP/1.1\r\nHost: example.org"), Response: plain("x")}},
+		{"ResponseWithoutBlankLine", Exchange{URL: "http://example.org/", Request: get("/"), Response: []byte("HTTP/1.1 200 OK\r\nX: y")}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -350,5 +356,85 @@ func TestWriteRejectsBadExchange(t *testing.T) {
 				t.Error("Write succeeded")
 			}
 		})
+	}
+}
+
+// TestStrictReaderAcceptsEveryRecordType writes every kind of record this
+// package makes (warcinfo, request, response, revisit) from many kinds of
+// exchange, across a rotation, and reads each file back with gowarc's strict
+// reader, which fails on any syntax error, spec violation or wrong digest.
+func TestStrictReaderAcceptsEveryRecordType(t *testing.T) {
+	dir := t.TempDir()
+	big := page(9, 40<<10)
+	exs := []Exchange{
+		exchange("http://example.org/plain", plain(big)),
+		exchange("http://example.org/chunked", chunked(page(2, 10<<10), 999)),
+		exchange("http://example.org/gzip", gzipped(page(3, 10<<10))),
+		exchange("http://example.org/gzip-chunked", gzippedChunked(page(4, 10<<10), 100)),
+		exchange("http://example.org/not-modified", notModified),
+		exchange("http://example.org/empty", []byte("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")),
+		exchange("https://example.org:8443/plain-again?b=2&a=1", plain(big)),
+		{URL: "http://example.org/post", Date: t0, IP: "::1", Request: []byte("POST /post HTTP/1.1\r\nHost: example.org\r\nContent-Length: 3\r\n\r\na=b"), Response: plain("posted")},
+		{URL: "http://example.org/lf", Date: t0, Request: []byte("GET /lf HTTP/1.1\nHost: example.org\n\n"), Response: []byte("HTTP/1.1 200 OK\nContent-Type: text/plain\n\nbare newlines")},
+		{URL: "http://example.org/ünïcode path", Date: t0, IP: "10.0.0.1", Request: get("/x"), Response: plain(big)},
+	}
+	w := mustOpen(t, Options{Dir: dir, MaxSize: 30 << 10, Software: "harvest/test", Info: map[string]string{"operator": "line\r\nbreak"}})
+	mustWrite(t, w, exs...)
+	names := files(t, dir, "*.warc.gz")
+	if len(names) < 2 {
+		t.Fatalf("files = %v, want a rotation", names)
+	}
+	types := map[string]int{}
+	ids := map[string]string{} // WARC-Record-ID -> WARC-Type
+	var revisits []libRecord
+	for _, n := range names {
+		for _, r := range readWithLibrary(t, filepath.Join(dir, n)) {
+			types[r.typ]++
+			ids[r.header.Get(gowarc.WarcRecordID)] = r.typ
+			if r.typ == "revisit" {
+				revisits = append(revisits, r)
+			}
+		}
+	}
+	if types["warcinfo"] != len(names) || types["request"] != len(exs) || types["response"]+types["revisit"] != len(exs) || types["revisit"] != 2 {
+		t.Errorf("record types = %v over %d files, want a warcinfo each, %d requests and 2 revisits", types, len(names), len(exs))
+	}
+	for _, r := range revisits {
+		if ref := r.header.Get(gowarc.WarcRefersTo); ids[ref] != "response" {
+			t.Errorf("revisit of %s: WARC-Refers-To %q names no response record", r.header.Get(gowarc.WarcTargetURI), ref)
+		}
+		if r.header.Get(gowarc.WarcRefersToTargetURI) != "http://example.org/plain" {
+			t.Errorf("revisit of %s refers to %s", r.header.Get(gowarc.WarcTargetURI), r.header.Get(gowarc.WarcRefersToTargetURI))
+		}
+	}
+	if got := len(readAll(t, dir)); got != len(exs) {
+		t.Errorf("read %d captures, want %d", got, len(exs))
+	}
+}
+
+// TestFailedWriteLeavesNoRevisitTarget checks that a payload whose first
+// write failed is written in full the next time, not as a revisit of
+// nothing.
+func TestFailedWriteLeavesNoRevisitTarget(t *testing.T) {
+	dir := t.TempDir()
+	w := mustOpen(t, Options{Dir: dir})
+	// Take the name of the writer's first file so that creating it fails.
+	block := filepath.Join(dir, "harvest-20261128034512-00000.warc.gz.open")
+	if err := os.WriteFile(block, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(exchange("http://example.org/1", plain("payload"))); err == nil {
+		t.Fatal("Write succeeded though its file could not be created")
+	}
+	if err := os.Remove(block); err != nil {
+		t.Fatal(err)
+	}
+	mustWrite(t, w, exchange("http://example.org/2", plain("payload")), exchange("http://example.org/3", plain("payload")))
+	if s := w.Stats(); s.Responses != 1 || s.Revisits != 1 {
+		t.Errorf("stats = %+v, want 1 response and 1 revisit", s)
+	}
+	got := readAll(t, dir)
+	if len(got) != 2 || got[0].URL != "http://example.org/2" || got[0].Revisit || !got[1].Revisit || string(got[1].Body) != "payload" {
+		t.Errorf("captures = %+v", got)
 	}
 }
