@@ -56,14 +56,14 @@ const WalkReparse = "reparse"
 // host, over the captured listing pages
 // that each calls fn with, in capture order, and stores what it finds as a
 // crawl would have: records added or updated, a history row for each changed
-// field, the page cache refreshed. Nothing is fetched. When a page was
-// captured several times, the latest capture counts.
+// field, the page cache refreshed. Nothing is fetched. each hands over
+// the latest capture of every URL that keep accepts.
 //
 // Which captures are listing pages the database says (its walks'
 // frontiers); a database that knows none (a new one, for captures alone)
 // takes every HTML page that is not robots.txt, under one walk of kind
 // WalkReparse named by source.
-func Reparse(ctx context.Context, profileFor func(host string) parser.Profile, st ReparseStore, source string, each func(fn func(Capture) error) error, log *slog.Logger) (ReparseSummary, error) {
+func Reparse(ctx context.Context, profileFor func(host string) parser.Profile, st ReparseStore, source string, each func(keep func(url string) bool, fn func(Capture) error) error, log *slog.Logger) (ReparseSummary, error) {
 	var sum ReparseSummary
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -115,7 +115,18 @@ func Reparse(ctx context.Context, profileFor func(host string) parser.Profile, s
 			}
 		}
 	}()
-	readErr := each(func(c Capture) error {
+	keep := func(raw string) bool {
+		u, err := listingURL(nil, raw)
+		if err != nil {
+			return false
+		}
+		if _, known := walkOf[u]; known {
+			return true
+		}
+		p, err := url.Parse(u)
+		return anyPage && err == nil && p.Path != "/robots.txt"
+	}
+	readErr := each(keep, func(c Capture) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}

@@ -49,8 +49,8 @@ func (m *Main) reparse(ctx context.Context, args []string) error {
 		}
 		profileFor = func(string) parser.Profile { return p }
 	}
-	each := func(fn func(crawler.Capture) error) error {
-		return warc.Read(ctx, *dir, func(c warc.Capture) error {
+	each := func(keep func(string) bool, fn func(crawler.Capture) error) error {
+		return warc.ReadLatest(ctx, *dir, keep, func(c warc.Capture) error {
 			return fn(crawler.Capture{URL: c.URL, Date: c.Date, Status: c.Status, Header: c.Header, Body: c.Body})
 		})
 	}

@@ -1,0 +1,53 @@
+package warc
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// ReadLatest hands over the latest capture of each URL (a revisit resolved
+// to its original payload), only for the URLs keep accepts.
+func TestReadLatest(t *testing.T) {
+	dir := t.TempDir()
+	at := func(target string, resp []byte, d time.Duration) Exchange {
+		ex := exchange(target, resp)
+		ex.Date = t0.Add(d)
+		return ex
+	}
+	a1, a2, b := page(1, 4<<10), page(2, 4<<10), page(3, 4<<10)
+	// Night one: a and b.
+	mustWrite(t, mustOpen(t, Options{Dir: dir}), at("http://h/a", plain(a1), 0), at("http://h/b", chunked(b, 1000), 0), at("http://h/robots.txt", plain("User-agent: *"), 0))
+	// Night two: a changed, b the same (a revisit).
+	mustWrite(t, mustOpen(t, Options{Dir: dir, now: func() time.Time { return t0.Add(24 * time.Hour) }}),
+		at("http://h/a", plain(a2), 24*time.Hour), at("http://h/b", chunked(b, 1000), 24*time.Hour))
+	got := map[string]Capture{}
+	err := ReadLatest(context.Background(), dir, func(u string) bool { return !strings.HasSuffix(u, "/robots.txt") }, func(c Capture) error {
+		if _, dup := got[c.URL]; dup {
+			t.Errorf("%s handed over twice", c.URL)
+		}
+		got[c.URL] = c
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		url     string
+		body    string
+		revisit bool
+	}{
+		{"http://h/a", a2, false},
+		{"http://h/b", b, true},
+	}
+	if len(got) != len(tests) {
+		t.Errorf("got %d captures, want %d (robots.txt left out)", len(got), len(tests))
+	}
+	for _, tt := range tests {
+		c := got[tt.url]
+		if string(c.Body) != tt.body || c.Revisit != tt.revisit || !c.Date.Equal(t0.Add(24*time.Hour)) || c.Status != 200 {
+			t.Errorf("%s: body %d bytes (want %d), revisit %v, date %v, status %d", tt.url, len(c.Body), len(tt.body), c.Revisit, c.Date, c.Status)
+		}
+	}
+}
