@@ -53,16 +53,19 @@ type ReparseSummary struct {
 const WalkReparse = "reparse"
 
 // Reparse runs today's parser, with the profile profileFor gives a page's
-// host, over the captured listing pages
-// that each calls fn with, in capture order, and stores what it finds as a
-// crawl would have: records added or updated, a history row for each changed
-// field, the page cache refreshed. Nothing is fetched. each hands over
-// the latest capture of every URL that keep accepts.
+// host, over the captured listing pages that each hands over, and stores
+// what it finds as a crawl would have: records added or updated, a history
+// row for each changed field, the page cache refreshed. Nothing is fetched.
+// each calls fn with the latest capture of every URL that keep accepts, once
+// per URL (a URL handed over twice is stored twice, the later last).
 //
 // Which captures are listing pages the database says (its walks'
 // frontiers); a database that knows none (a new one, for captures alone)
 // takes every HTML page that is not robots.txt, under one walk of kind
 // WalkReparse named by source.
+//
+// Pages are parsed on every core while the captures are read, and stored in
+// groups as they come, one run per walk.
 func Reparse(ctx context.Context, profileFor func(host string) parser.Profile, st ReparseStore, source string, each func(keep func(url string) bool, fn func(Capture) error) error, log *slog.Logger) (ReparseSummary, error) {
 	var sum ReparseSummary
 	if log == nil {
@@ -78,86 +81,6 @@ func Reparse(ctx context.Context, profileFor func(host string) parser.Profile, s
 	anyPage := len(walkOf) == 0
 	if anyPage {
 		log.Info("the database knows no listing page: every captured HTML page is taken for one", "source", source)
-	}
-
-	// Parse on every core while the captures are read; keep the latest
-	// parse of each page.
-	type parsed struct {
-		url  string
-		date time.Time
-		res  harvest.PageResult
-		warn []string
-		err  error
-	}
-	jobs := make(chan Capture, 8)
-	out := make(chan parsed, 8)
-	var wg sync.WaitGroup
-	for range max(runtime.GOMAXPROCS(0), 1) {
-		wg.Go(func() {
-			for c := range jobs {
-				res, warn, err := reparsePage(c, profileFor)
-				out <- parsed{url: c.URL, date: c.Date, res: res, warn: warn, err: err}
-			}
-		})
-	}
-	latest := map[string]parsed{}
-	var order []string
-	collected := make(chan struct{})
-	go func() {
-		defer close(collected)
-		for p := range out {
-			prev, seen := latest[p.url]
-			if !seen {
-				order = append(order, p.url)
-			}
-			if !seen || !p.date.Before(prev.date) {
-				latest[p.url] = p
-			}
-		}
-	}()
-	keep := func(raw string) bool {
-		u, err := listingURL(nil, raw)
-		if err != nil {
-			return false
-		}
-		if _, known := walkOf[u]; known {
-			return true
-		}
-		p, err := url.Parse(u)
-		return anyPage && err == nil && p.Path != "/robots.txt"
-	}
-	readErr := each(keep, func(c Capture) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		sum.Captures++
-		u, err := listingURL(nil, c.URL)
-		if err != nil || c.Status != http.StatusOK {
-			sum.Skipped++
-			return nil
-		}
-		_, known := walkOf[u]
-		if !known && !(anyPage && looksLikePage(u, c.Header)) {
-			sum.Skipped++
-			return nil
-		}
-		c.URL = u
-		jobs <- c
-		return nil
-	})
-	close(jobs)
-	wg.Wait()
-	close(out)
-	<-collected
-	if readErr != nil && len(latest) == 0 {
-		return sum, fmt.Errorf("reparse %s: %w", source, readErr)
-	}
-	if readErr != nil {
-		log.Warn("reading the captures stopped early; storing what was read", "source", source, "err", readErr)
-	}
-
-	// Store, one run per walk, in groups of pages as a crawl does.
-	if anyPage && len(order) > 0 {
 		w, found, err := st.FindWalk(ctx, source)
 		if err == nil && !found {
 			w, err = st.NewWalk(ctx, source, WalkReparse, source)
@@ -165,10 +88,66 @@ func Reparse(ctx context.Context, profileFor func(host string) parser.Profile, s
 		if err != nil {
 			return sum, fmt.Errorf("reparse: walk: %w", err)
 		}
-		for _, u := range order {
-			walkOf[u] = w.ID
-		}
+		walkOf = map[string]int64{source: w.ID}
 	}
+	walkFor := func(u string) int64 {
+		if anyPage {
+			return walkOf[source]
+		}
+		return walkOf[u]
+	}
+
+	type parsed struct {
+		res  harvest.PageResult
+		warn []string
+		err  error
+	}
+	jobs := make(chan Capture, 16)
+	out := make(chan parsed, 16)
+	var wg sync.WaitGroup
+	for range max(runtime.GOMAXPROCS(0), 1) {
+		wg.Go(func() {
+			for c := range jobs {
+				res, warn, err := reparsePage(c, profileFor)
+				out <- parsed{res: res, warn: warn, err: err}
+			}
+		})
+	}
+	keep := func(raw string) bool {
+		u, err := listingURL(nil, raw)
+		if err != nil {
+			return false
+		}
+		if _, known := walkOf[u]; known && !anyPage {
+			return true
+		}
+		p, err := url.Parse(u)
+		return anyPage && err == nil && p.Path != "/robots.txt"
+	}
+	var readErr error
+	go func() {
+		defer func() {
+			close(jobs)
+			wg.Wait()
+			close(out)
+		}()
+		readErr = each(keep, func(c Capture) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			sum.Captures++
+			u, err := listingURL(nil, c.URL)
+			if err != nil || c.Status != http.StatusOK || !keep(u) || (anyPage && !looksLikePage(u, c.Header)) {
+				sum.Skipped++
+				return nil
+			}
+			c.URL = u
+			jobs <- c
+			return nil
+		})
+	}()
+
+	// Store, one run per walk, in groups of pages as a crawl does.
 	runs := map[int64]int64{}
 	runSums := map[int64]*harvest.RunSummary{}
 	var batch []harvest.PageResult
@@ -190,25 +169,24 @@ func Reparse(ctx context.Context, profileFor func(host string) parser.Profile, s
 		return nil
 	}
 	var storeErr error
-	for _, u := range order {
-		if ctx.Err() != nil {
-			break
+	for p := range out {
+		if storeErr != nil || ctx.Err() != nil {
+			continue // drain the workers
 		}
-		p := latest[u]
 		for _, w := range p.warn {
 			log.Warn(w)
 		}
 		if p.err != nil {
 			sum.Failed++
-			log.Warn("reparse: page not readable", "url", u, "err", p.err)
+			log.Warn("reparse: page not readable", "err", p.err)
 			continue
 		}
-		walkID := walkOf[u]
+		walkID := walkFor(p.res.URL)
 		if _, ok := runs[walkID]; !ok {
-			runID, err := st.BeginRun(ctx, harvest.Walk{ID: walkID, StartURL: u})
+			runID, err := st.BeginRun(ctx, harvest.Walk{ID: walkID, StartURL: p.res.URL})
 			if err != nil {
 				storeErr = fmt.Errorf("reparse: begin run: %w", err)
-				break
+				continue
 			}
 			runs[walkID] = runID
 			runSums[walkID] = &harvest.RunSummary{Mode: WalkReparse, Outcome: harvest.OutcomeRunning}
@@ -217,13 +195,19 @@ func Reparse(ctx context.Context, profileFor func(host string) parser.Profile, s
 		batch = append(batch, p.res)
 		sum.Pages++
 		if len(batch) >= 64 {
-			if storeErr = flush(); storeErr != nil {
-				break
-			}
+			storeErr = flush()
 		}
 	}
-	if storeErr == nil {
+	if storeErr == nil && ctx.Err() == nil {
 		storeErr = flush()
+	}
+	if readErr != nil && storeErr == nil && ctx.Err() == nil {
+		if sum.Pages == 0 {
+			storeErr = fmt.Errorf("reparse %s: %w", source, readErr)
+		} else {
+			log.Warn("reading the captures stopped early; what was read is stored", "source", source, "err", readErr)
+			sum.Failed++
+		}
 	}
 	bg := context.WithoutCancel(ctx)
 	for walkID, runID := range runs {
@@ -240,8 +224,8 @@ func Reparse(ctx context.Context, profileFor func(host string) parser.Profile, s
 			storeErr = err
 		}
 	}
-	if anyPage && storeErr == nil && ctx.Err() == nil && len(order) > 0 {
-		if err := st.FinishWalk(bg, walkOf[order[0]]); err != nil {
+	if anyPage && storeErr == nil && ctx.Err() == nil {
+		if err := st.FinishWalk(bg, walkOf[source]); err != nil {
 			storeErr = err
 		}
 	}
@@ -251,7 +235,7 @@ func Reparse(ctx context.Context, profileFor func(host string) parser.Profile, s
 	case ctx.Err() != nil:
 		return sum, ctx.Err()
 	case sum.Failed > 0:
-		return sum, fmt.Errorf("%w: %d captured listing pages could not be parsed", harvest.ErrPartial, sum.Failed)
+		return sum, fmt.Errorf("%w: %d captured listing pages could not be parsed or read", harvest.ErrPartial, sum.Failed)
 	}
 	return sum, nil
 }
