@@ -221,3 +221,38 @@ func firstKey(m map[string]harvest.Record) string {
 	sort.Strings(keys)
 	return fmt.Sprint(keys[0])
 }
+
+// `harvest demo` captures by default, so a newcomer sees the files; and
+// `harvest warc index` rebuilds the CDXJ indexes it wrote, line for line.
+func TestDemoCapturesAndIndexRebuilds(t *testing.T) {
+	dir := t.TempDir()
+	if code, stdout, stderr := run(t, dir, "demo", "--dir", "out", "--quiet"); code != 0 || !strings.Contains(stdout, "WARC:") {
+		t.Fatalf("demo: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	w := filepath.Join(dir, "out", "warc")
+	c := readWARCDir(t, w)
+	if len(c.files) == 0 || len(c.responses) < 29 { // robots.txt and 29 pages
+		t.Fatalf("demo wrote %d WARC files with %d responses", len(c.files), len(c.responses))
+	}
+	indexes, _ := filepath.Glob(filepath.Join(w, "*.cdxj"))
+	written := map[string][]byte{}
+	for _, p := range indexes {
+		written[p], _ = os.ReadFile(p)
+		os.Remove(p)
+	}
+	if code, _, stderr := run(t, dir, "warc", "index", w); code != 0 {
+		t.Fatalf("warc index: exit %d\n%s", code, stderr)
+	}
+	for p, want := range written {
+		got, err := os.ReadFile(p)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s rebuilt differs from what the crawl wrote (%v)", filepath.Base(p), err)
+		}
+	}
+	if code, _, _ := run(t, dir, "warc", "index"); code != 2 {
+		t.Errorf("warc index without DIR: exit %d, want 2", code)
+	}
+	if code, _, _ := run(t, dir, "crawl", "http://127.0.0.1:1/", "--warc", "w", "--warc-max-size", "0"); code != 2 {
+		t.Errorf("--warc-max-size 0: exit %d, want 2", code)
+	}
+}
