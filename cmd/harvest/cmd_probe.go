@@ -14,10 +14,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/temoto/robotstxt"
-
 	"github.com/harvest-archive/harvest"
 	"github.com/harvest-archive/harvest/crawler"
+	"github.com/harvest-archive/harvest/fetch"
 	"github.com/harvest-archive/harvest/parser"
 )
 
@@ -201,81 +200,33 @@ func readSaved(path, pageURL string) (probePage, error) {
 	return probePage{URL: withoutUser(pageURL), Source: "file", Charset: d.Charset, InvalidBytes: d.Invalid, Body: d.Body}, nil
 }
 
-// fetchOne fetches the page with one GET, as a crawl would: the harvest
-// User-Agent, the crawl's timeout and body cap, redirects on the same host
-// only, and robots.txt obeyed unless told otherwise (that costs one more
-// request, for /robots.txt).
+// fetchOne fetches the page with one GET through the crawl's own HTTP
+// layers (package fetch): the harvest User-Agent, the crawl's timeout and
+// body cap, redirects on the same host only, and robots.txt obeyed unless
+// told otherwise (that costs one more request, for /robots.txt).
 func fetchOne(ctx context.Context, o probeOptions) (probePage, error) {
 	start, _ := url.Parse(o.pageURL) // checked by register
-	client := &http.Client{
-		Timeout: o.timeout,
-		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if len(via) >= 10 {
-				return errors.New("stopped after 10 redirects")
-			}
-			if !strings.EqualFold(req.URL.Host, start.Host) {
-				return fmt.Errorf("redirect to another host refused: %s", req.URL.Redacted())
-			}
-			return nil
-		},
-	}
-	get := func(u string) (*http.Response, []byte, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-		if err != nil {
-			return nil, nil, err
-		}
-		req.Header.Set("User-Agent", o.userAgent)
-		resp, err := client.Do(req)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, nil, ctx.Err()
-			}
-			return nil, nil, err
-		}
-		defer resp.Body.Close()
-		body, err := io.ReadAll(io.LimitReader(resp.Body, o.maxBody+1))
-		if err != nil {
-			return nil, nil, fmt.Errorf("read body of %s: %w", req.URL.Redacted(), err)
-		}
-		if int64(len(body)) > o.maxBody {
-			return nil, nil, fmt.Errorf("%s: response body larger than --max-body (%d bytes)", req.URL.Redacted(), o.maxBody)
-		}
-		return resp, body, nil
-	}
+	cl := fetch.New(ctx, fetch.Config{UserAgent: o.userAgent, Concurrency: 1, Timeout: o.timeout, MaxBody: o.maxBody, Host: start.Host})
 	if !o.ignoreRobots {
-		robotsURL := (&url.URL{Scheme: start.Scheme, User: start.User, Host: start.Host, Path: "/robots.txt"}).String()
-		resp, body, err := get(robotsURL)
+		rules, err := fetch.FetchRobots(ctx, cl, start, o.userAgent)
 		if err != nil {
 			return probePage{}, unreachableProbe(err)
 		}
-		data, err := robotstxt.FromStatusAndBytes(resp.StatusCode, body)
-		if err != nil {
-			return probePage{}, fmt.Errorf("parse robots.txt of %s: %w", start.Host, err)
-		}
-		path := start.EscapedPath()
-		if path == "" {
-			path = "/"
-		}
-		if start.RawQuery != "" {
-			path += "?" + start.RawQuery
-		}
-		if !data.FindGroup(o.userAgent).Test(path) {
+		if !rules.Allowed(o.pageURL) {
 			return probePage{}, fmt.Errorf("robots.txt of %s disallows %s (--ignore-robots to probe it anyway)", start.Host, start.Redacted())
 		}
 	}
-	resp, body, err := get(o.pageURL)
+	resp, err := cl.Get(ctx, o.pageURL, nil)
 	if err != nil {
 		return probePage{}, unreachableProbe(err)
 	}
-	final := resp.Request.URL.String()
-	if resp.StatusCode != http.StatusOK {
-		if parser.IsChallenge(body) {
-			return probePage{}, fmt.Errorf("probe %s: HTTP %d: %w", withoutUser(final), resp.StatusCode, harvest.ErrChallenge)
+	if resp.Status != http.StatusOK {
+		if resp.Challenge || parser.IsChallenge(resp.Body) {
+			return probePage{}, fmt.Errorf("probe %s: HTTP %d: %w", withoutUser(resp.URL), resp.Status, harvest.ErrChallenge)
 		}
-		return probePage{}, fmt.Errorf("probe %s: HTTP %d %s", withoutUser(final), resp.StatusCode, http.StatusText(resp.StatusCode))
+		return probePage{}, fmt.Errorf("probe %s: HTTP %d %s", withoutUser(resp.URL), resp.Status, http.StatusText(resp.Status))
 	}
-	d := parser.DecodeHTML(body, resp.Header.Get("Content-Type"))
-	return probePage{URL: withoutUser(final), Source: "http", Status: resp.StatusCode, Charset: d.Charset, InvalidBytes: d.Invalid, Body: d.Body}, nil
+	return probePage{URL: withoutUser(resp.URL), Source: "http", Status: resp.Status, Charset: resp.Charset, InvalidBytes: resp.Invalid, Body: resp.Body}, nil
 }
 
 // unreachableProbe marks a request that got no HTTP answer at all.
@@ -283,8 +234,8 @@ func unreachableProbe(err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	var uerr *url.Error
-	if errors.As(err, &uerr) && !uerr.Timeout() && !strings.Contains(uerr.Err.Error(), "redirect") {
+	var fe *fetch.Error
+	if errors.As(err, &fe) && fe.Status == 0 && !errors.Is(err, fetch.ErrOffHost) && !errors.Is(err, fetch.ErrRedirectLoop) && !errors.Is(err, fetch.ErrTooLarge) && !os.IsTimeout(err) {
 		return fmt.Errorf("%w: %v", harvest.ErrUnreachable, err)
 	}
 	return err
