@@ -158,7 +158,7 @@ func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) 
 	f := fetch.New(ctx, fetch.Config{
 		UserAgent: cfg.UserAgent, Delay: cfg.Delay, Concurrency: cfg.Concurrency, Timeout: cfg.Timeout, MaxBody: cfg.MaxBody,
 		Retry: fetch.Retry{Retries: cfg.Retries, Backoff: cfg.Backoff, MaxWait: cfg.MaxRetryWait},
-		Host:  startURL.Host, Recorder: cfg.Recorder,
+		Host:  startURL.Host, Recorder: cfg.Recorder, Logger: log,
 	})
 	var rules *fetch.Robots
 	if !cfg.IgnoreRobots {

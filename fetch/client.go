@@ -12,6 +12,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -36,6 +37,8 @@ type Config struct {
 	Host string
 	// Recorder, when set, is handed every exchange as it crossed the wire.
 	Recorder Recorder
+	// Logger says when the server holds the crawl up (a long Retry-After).
+	Logger *slog.Logger
 }
 
 // Response is one answer, its body decoded to UTF-8 when it is text.
@@ -104,7 +107,11 @@ func New(ctx context.Context, cfg Config) *Client {
 		base.DialContext, base.DialTLSContext = tappingDialers(dialer, &tls.Config{})
 	}
 	var rt http.RoundTripper = &reading{base: base, maxBody: cfg.MaxBody, recorder: cfg.Recorder}
-	rt = &pausing{next: rt, gate: cl.gate, maxPause: cfg.Retry.MaxWait}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	rt = &pausing{next: rt, gate: cl.gate, maxPause: cfg.Retry.MaxWait, log: log}
 	rt = &refusing{next: rt, halted: &cl.halted}
 	rt = &politeness{next: rt, gate: cl.gate, timeout: cfg.Timeout, halted: &cl.halted, requests: &cl.requests}
 

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -328,5 +329,22 @@ func TestRetryAfterPastMaxWait(t *testing.T) {
 	}
 	if waited := time.Since(start); waited > 2*time.Second {
 		t.Errorf("the host was held %v; want about MaxWait", waited)
+	}
+}
+
+// A long hold is never silent: the warning names the host and how long.
+func TestLongRetryAfterIsLogged(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "86400")
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	var logs bytes.Buffer
+	cl := newClient(t, Config{Concurrency: 1, Retry: Retry{MaxWait: 10 * time.Minute}, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if _, err := cl.Get(t.Context(), srv.URL+"/p", nil); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "retry_after=24h0m0s") || !strings.Contains(logs.String(), "holding_for=10m0s") {
+		t.Errorf("log = %q; want the asked and the held time", logs.String())
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptrace"
 	"strings"
@@ -110,6 +111,7 @@ type pausing struct {
 	next     http.RoundTripper
 	gate     *Gate
 	maxPause time.Duration
+	log      *slog.Logger
 }
 
 func (t *pausing) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -119,10 +121,15 @@ func (t *pausing) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
 		if d, ok := RetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+			asked := d
 			if t.maxPause > 0 && d > t.maxPause {
 				d = t.maxPause // the page fails (see Retry.judge); the others wait no longer
 			}
 			t.gate.Pause(req.URL.Host, time.Now().Add(d))
+			if d >= 5*time.Second {
+				t.log.Warn("the server asks harvest to wait: every request to the host is held",
+					"host", req.URL.Host, "status", resp.StatusCode, "retry_after", asked, "holding_for", d, "max_retry_wait", t.maxPause)
+			}
 		}
 	}
 	return resp, nil

@@ -38,6 +38,7 @@ func (o *crawlOptions) register(m *Main, args []string) (*crawlFlags, error) {
 	fs.StringVar(&o.cfg.UserAgent, "user-agent", d.UserAgent, "User-Agent header")
 	fs.DurationVar(&o.cfg.Timeout, "timeout", d.Timeout, "time limit of one request, body included")
 	fs.IntVar(&o.cfg.Retries, "retries", d.Retries, "retries of a request that failed in a way that can pass (5xx, 429, timeout, reset, cut-off body)")
+	fs.DurationVar(&o.cfg.MaxRetryWait, "max-retry-wait", d.MaxRetryWait, "the longest Retry-After honoured: a server asking for more fails the page at once, and holds the host no longer than this")
 	fs.Int64Var(&o.cfg.MaxBody, "max-body", d.MaxBody, "largest response body in `bytes`; a larger one fails the page")
 	fs.BoolVar(&o.cfg.IgnoreRobots, "ignore-robots", false, "do not read or obey robots.txt")
 	fs.StringVar(&o.warc.dir, "warc", "", "write every HTTP exchange (robots.txt, pages, retries) as WARC 1.1 into this `directory`, with a CDXJ index beside each file")
@@ -45,7 +46,7 @@ func (o *crawlOptions) register(m *Main, args []string) (*crawlFlags, error) {
 	fs.StringVar(&o.warc.prefix, "warc-prefix", warc.DefaultPrefix, "WARC file names are PREFIX-TIMESTAMP-SERIAL.warc.gz")
 	fs.BoolVar(&o.cfg.Incremental, "incremental", false, "walk the listing newest first and stop at the first page with nothing new (needs a profile that knows the order; else a full walk with conditional requests)")
 	logger := m.logFlags(fs)
-	o.cfg.Backoff, o.cfg.MaxRetryWait = d.Backoff, d.MaxRetryWait
+	o.cfg.Backoff = d.Backoff
 	pos, err := parse(fs, args)
 	if err != nil {
 		return nil, err
@@ -62,7 +63,7 @@ func (o *crawlOptions) register(m *Main, args []string) (*crawlFlags, error) {
 		return nil, fmt.Errorf("%w: --concurrency must be at least 1", errUsage)
 	case o.warc.maxSize <= 0:
 		return nil, fmt.Errorf("%w: --warc-max-size must be positive", errUsage)
-	case o.cfg.Delay < 0 || o.cfg.Timeout <= 0 || o.cfg.Retries < 0 || o.cfg.MaxPages < 0 || o.cfg.MaxBody <= 0:
+	case o.cfg.Delay < 0 || o.cfg.Timeout <= 0 || o.cfg.MaxRetryWait < 0 || o.cfg.Retries < 0 || o.cfg.MaxPages < 0 || o.cfg.MaxBody <= 0:
 		return nil, fmt.Errorf("%w: --delay, --retries and --max-pages cannot be negative; --timeout and --max-body must be positive", errUsage)
 	}
 	return &crawlFlags{logger: logger}, nil
