@@ -263,3 +263,37 @@ func TestChallengeAndEmpty(t *testing.T) {
 		t.Errorf("err = %v, want ErrNoRecords", err)
 	}
 }
+
+// A record whose link is its number ("No. 12", "2015-03") or a file
+// ("PDF") is titled by the words beside the link: a cell, a <b>.
+func TestTitleBesideNumberLink(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`<html><body><main><table><tbody>`)
+	for i := 1; i <= 3; i++ {
+		fmt.Fprintf(&b, `<tr><td>0%d/1%d/2024</td><td><a href="/files/op-%d.pdf">2024-0%d</a></td><td>Smith v. Jones number %d</td></tr>`, i, i, i, i, i)
+	}
+	b.WriteString(`</tbody></table><ul>`)
+	for i := 1; i <= 3; i++ {
+		fmt.Fprintf(&b, `<li><a href="/notice?id=%d">No. %d</a> <b>Notice of the council %d</b> <span>March %d, 2021</span></li>`, i, i, i, i)
+	}
+	b.WriteString(`</ul></main></body></html>`)
+	page, err := ParseListing([]byte(b.String()), "https://court.example.org/opinions", mustProfile(t, "auto"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range page.Records {
+		if !strings.HasPrefix(r.Title, "Smith v. Jones number ") || r.DateText == "" {
+			t.Errorf("record %d: %+v", i, r)
+		}
+	}
+	for _, s := range []string{"23-1701P.01A", "2026 TSPR 10", "No. 12", "PDF", "[PDF]", "view/download"} {
+		if !poorTitle(s) {
+			t.Errorf("poorTitle(%q) = false", s)
+		}
+	}
+	for _, s := range []string{"Kommunalwahlen 2013", "KOENIG v. LONDON, 2021 S.D. 69", "LandesPARTEItag 2014", "Read more"} {
+		if poorTitle(s) {
+			t.Errorf("poorTitle(%q) = true", s)
+		}
+	}
+}
