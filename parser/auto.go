@@ -258,7 +258,8 @@ func insideRecord(n, body *html.Node) bool {
 	return false
 }
 
-// pathKey is the chain of tag names and stable class names from body to n.
+// pathKey is the chain of tag names and stable class names from body to n,
+// a run of one classed element nested in itself counted once.
 func pathKey(n, body *html.Node) string {
 	var parts []string
 	for c := n; c != nil && c != body; c = c.Parent {
@@ -277,6 +278,11 @@ func pathKey(n, body *html.Node) string {
 			if len(keep) > 0 {
 				part += "." + strings.Join(keep, ".")
 			}
+		}
+		// A record left open holds the records after it (div.row inside
+		// div.row): the records it swallowed stand in the same list.
+		if n := len(parts); n > 0 && parts[n-1] == part && strings.Contains(part, ".") {
+			continue
 		}
 		parts = append(parts, part)
 	}

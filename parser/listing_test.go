@@ -89,6 +89,7 @@ func TestParseListingGolden(t *testing.T) {
 		{"broken-markup.html", "https://digitalarchive.wilsoncenter.org/search", []string{"wilson", "auto"}},
 		{"cards.html", "https://collections.example.edu/archive/search?q=politburo&p=6", []string{"auto"}},
 		{"wilson-table.html", "https://digitalarchive.wilsoncenter.org/search?page=8", []string{"wilson", "auto"}},
+		{"broken-rows.html", "https://records.example.gov/press", []string{"auto"}},
 	}
 	for _, tt := range tests {
 		for _, prof := range tt.profiles {
