@@ -581,8 +581,32 @@ func isDocLink(a *html.Node, base *url.URL, p Profile) bool {
 	if p.docPath != nil {
 		return p.docPath.MatchString(u.Path)
 	}
-	// A link to the listing itself (pager, facet, sort) is not a record.
-	return !(strings.EqualFold(u.Host, base.Host) && u.Path == base.Path)
+	// A link to the listing itself (pager, facet, sort) is not a record,
+	// unless its query names one ("?id=12", "?docid=…").
+	return !(strings.EqualFold(u.Host, base.Host) && u.Path == base.Path) || recordQuery(u.RawQuery)
+}
+
+// recordQuery reports whether a query names one record: a parameter "id" or
+// ending in "id" with a value, and no paging parameter.
+func recordQuery(q string) bool {
+	if q == "" || !strings.Contains(strings.ToLower(q), "id=") {
+		return false // cheap pre-check
+	}
+	vals, err := url.ParseQuery(q)
+	if err != nil {
+		return false
+	}
+	named := false
+	for k, v := range vals {
+		k = strings.ToLower(k)
+		switch {
+		case k == "page" || k == "p" || k == "start" || k == "offset":
+			return false
+		case strings.HasSuffix(k, "id") && len(v) > 0 && v[0] != "":
+			named = true
+		}
+	}
+	return named
 }
 
 // firstIn returns the first node under block matched by sel that is not inside

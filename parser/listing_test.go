@@ -298,3 +298,21 @@ func TestTitleBesideNumberLink(t *testing.T) {
 		}
 	}
 }
+
+// Records that link to the listing's own path by an id in the query are
+// records; the pager's links on that path are not.
+func TestRecordLinksByQuery(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`<html><body><main><ul>`)
+	for i := 1; i <= 3; i++ {
+		fmt.Fprintf(&b, `<li><a href="/notices?id=%d">Notice of the council on roads %d</a> <span>March %d, 2021</span></li>`, i, i, i)
+	}
+	b.WriteString(`</ul><div class="pagination"><a href="/notices?page=2">2</a></div></main></body></html>`)
+	page, err := ParseListing([]byte(b.String()), "https://town.example.org/notices", mustProfile(t, "auto"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Records) != 3 || page.Records[2].URL != "https://town.example.org/notices?id=3" || page.Records[2].DateText != "March 3, 2021" {
+		t.Errorf("records %+v", page.Records)
+	}
+}
