@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/andybalholm/cascadia"
 	"golang.org/x/net/html"
@@ -27,11 +28,22 @@ func byShape(body *html.Node, base *url.URL, p Profile, hasPager bool, col *coll
 	groups := map[string][]*html.Node{}
 	var order []string
 	pos := map[*html.Node]int{}
-	for i, a := range cascadia.QueryAll(body, linkSel) {
+	all := cascadia.QueryAll(body, linkSel)
+	// A link whose text is only a date is most often a copy the HTML parser
+	// made of an <a> left open, or a date linked to the record: another link
+	// goes to the same place. Alone, it is a record number ("2015-03").
+	worded := map[string]bool{}
+	for _, a := range all {
+		if href, _ := hasClassOrAttr(a, "href"); !isDateText(nodeText(a, nil)) {
+			worded[href] = true
+		}
+	}
+	for i, a := range all {
 		pos[a] = i
-		// A link whose text is only a date is most often a copy the HTML
-		// parser made of an <a> left open, or a date linked to the record.
-		if !isDocLink(a, base, p) || isDateText(nodeText(a, nil)) {
+		if !isDocLink(a, base, p) {
+			continue
+		}
+		if href, _ := hasClassOrAttr(a, "href"); worded[href] && isDateText(nodeText(a, nil)) {
 			continue
 		}
 		if why := outside(a, body); why != "" {
@@ -53,9 +65,13 @@ func byShape(body *html.Node, base *url.URL, p Profile, hasPager bool, col *coll
 		links := groups[k]
 		recs, blocks := groupRecords(links, body, base, parts)
 		score, dated, summaries := 0.0, false, 0
+		// Distinct link texts, not titles: a group of links that all say
+		// "PDF" is titled from its blocks, but is no better for it.
 		titles := map[string]bool{}
+		for _, a := range links {
+			titles[nodeText(a, nil)] = true
+		}
 		for _, r := range recs {
-			titles[r.Title] = true
 			if r.DateText != "" {
 				score += 2
 				dated = true
@@ -242,7 +258,8 @@ func insideRecord(n, body *html.Node) bool {
 	return false
 }
 
-// pathKey is the chain of tag names and stable class names from body to n.
+// pathKey is the chain of tag names and stable class names from body to n,
+// a run of one classed element nested in itself counted once.
 func pathKey(n, body *html.Node) string {
 	var parts []string
 	for c := n; c != nil && c != body; c = c.Parent {
@@ -261,6 +278,11 @@ func pathKey(n, body *html.Node) string {
 			if len(keep) > 0 {
 				part += "." + strings.Join(keep, ".")
 			}
+		}
+		// A record left open holds the records after it (div.row inside
+		// div.row): the records it swallowed stand in the same list.
+		if n := len(parts); n > 0 && parts[n-1] == part && strings.Contains(part, ".") {
+			continue
 		}
 		parts = append(parts, part)
 	}
@@ -337,6 +359,20 @@ func groupRecords(links []*html.Node, body *html.Node, base *url.URL, parts map[
 			}
 		}
 		segs := append(inLink, segments(blocks[i], map[*html.Node]bool{a: true})...)
+		if poorTitle(rec.Title) {
+			// The link is a number or a file ("23-1701P.01A", "PDF"): the
+			// title is the record's first line of words, beside it or after it.
+			from := segs
+			if len(segs) == 0 {
+				from = siblingSegs(blocks[i], under, true)
+			}
+			if j := titleSeg(from); j >= 0 {
+				rec.Title = from[j].text
+				if len(segs) > 0 {
+					segs = append(segs[:j:j], segs[j+1:]...)
+				}
+			}
+		}
 		norm := ""
 		if len(segs) > 0 {
 			rec.DateText, rec.Summary, norm = shapeFields(segs)
@@ -417,4 +453,65 @@ func pageParts(body *html.Node) map[*html.Node]bool {
 		}
 	}
 	return marked
+}
+
+// genericLinkWords are link texts that name a file or an action, not a record.
+var genericLinkWords = map[string]bool{
+	"pdf": true, "doc": true, "docx": true, "html": true, "txt": true, "view": true, "download": true,
+	"view/download": true, "view pdf": true, "download pdf": true, "details": true, "full text": true,
+	"opinion": true, "document": true, "file": true, "link": true, "open": true,
+}
+
+// poorTitle reports whether a link's text names no record: a generic word
+// ("PDF", "view/download") or a number or code with no word beside it
+// ("23-1701P.01A", "2026 TSPR 10", "No. 12"); "Kommunalwahlen 2013" and
+// "KOENIG v. LONDON, 2021 S.D. 69" are titles.
+func poorTitle(s string) bool {
+	if genericLinkWords[strings.ToLower(strings.Trim(s, "[]() "))] {
+		return true
+	}
+	words, digits := 0, false
+	for _, f := range strings.Fields(s) {
+		letters, digit, lower := 0, false, false
+		for _, r := range f {
+			switch {
+			case unicode.IsLetter(r):
+				letters++
+				lower = lower || unicode.IsLower(r)
+			case unicode.IsDigit(r):
+				digit = true
+			}
+		}
+		switch {
+		case digit:
+			digits = true
+		case numberLabels[strings.ToLower(strings.TrimRight(f, ".:"))]:
+		case letters >= 2 && lower, letters >= 5:
+			words++ // a word, not a label or an abbreviation ("TSPR")
+		}
+	}
+	return digits && words == 0
+}
+
+// numberLabels stand before a record's number: "No. 12", "Núm. 5".
+var numberLabels = map[string]bool{"no": true, "nos": true, "nr": true, "num": true, "núm": true, "number": true, "case": true, "docket": true, "vol": true, "op": true}
+
+// titleSeg returns the index of the first segment that reads as a title
+// (words, no date, no byline, not a code), or -1.
+func titleSeg(segs []segment) int {
+	for j, s := range segs {
+		if len(s.text) > 300 || poorTitle(s.text) || dateLine(s.text) != "" || metaLine(s.text) {
+			continue
+		}
+		words := 0
+		for _, f := range strings.Fields(s.text) {
+			if len(f) > 1 && unicode.IsLetter([]rune(f)[0]) {
+				words++
+			}
+		}
+		if words >= 2 {
+			return j
+		}
+	}
+	return -1
 }

@@ -125,3 +125,19 @@ func TestDateLineAndOrder(t *testing.T) {
 		t.Errorf("normalizeIn without order = %q", got)
 	}
 }
+
+// A date after a label word without a colon is the line's date.
+func TestDateLineAfterWord(t *testing.T) {
+	for in, want := range map[string]string{
+		"Decided 06/25/2024":                    "06/25/2024",
+		"Filed Feb 23, 2018":                    "Feb 23, 2018",
+		"2024 OK 57, 119791 Decided 06/25/2024": "06/25/2024",
+		"Posted on March 3, 2020":               "March 3, 2020",
+		"Case No. 16-0775":                      "",
+		"Filed under politics, 2020 reforms":    "",
+	} {
+		if got := dateLine(in); got != want {
+			t.Errorf("dateLine(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -500,6 +500,38 @@ func dateLine(s string) string {
 	if t := unbracket(stripLabel(s)); looksLikeDate(t) {
 		return t
 	}
+	return afterDateWord(s)
+}
+
+// dateWords label a date without a colon: "Decided 06/25/2024", "Filed Feb
+// 23, 2018", "2024 OK 57, 119791 Decided 06/25/2024".
+var dateWords = map[string]bool{
+	"decided": true, "filed": true, "issued": true, "dated": true, "date": true, "entered": true,
+	"published": true, "posted": true, "released": true, "updated": true, "argued": true, "submitted": true,
+	"veröffentlicht": true, "datum": true, "publié": true, "publiée": true, "fecha": true, "publicado": true,
+	"publicada": true, "pubblicato": true, "data": true,
+}
+
+// afterDateWord returns the date after the last date word of a short line
+// ("… Decided 06/25/2024"), or "".
+func afterDateWord(s string) string {
+	if len(s) > 200 || !strings.ContainsAny(s, "0123456789") {
+		return ""
+	}
+	f := strings.Fields(s)
+	for i := len(f) - 2; i >= 0 && i >= len(f)-8; i-- {
+		if !dateWords[strings.ToLower(strings.TrimRight(f[i], ":"))] {
+			continue
+		}
+		rest := f[i+1:]
+		if len(rest) > 1 && (rest[0] == "on" || rest[0] == "am" || rest[0] == "le" || rest[0] == "el" || rest[0] == "il") {
+			rest = rest[1:]
+		}
+		if t := strings.Join(rest, " "); looksLikeDate(t) {
+			return t
+		}
+		return ""
+	}
 	return ""
 }
 
@@ -549,8 +581,32 @@ func isDocLink(a *html.Node, base *url.URL, p Profile) bool {
 	if p.docPath != nil {
 		return p.docPath.MatchString(u.Path)
 	}
-	// A link to the listing itself (pager, facet, sort) is not a record.
-	return !(strings.EqualFold(u.Host, base.Host) && u.Path == base.Path)
+	// A link to the listing itself (pager, facet, sort) is not a record,
+	// unless its query names one ("?id=12", "?docid=…").
+	return !(strings.EqualFold(u.Host, base.Host) && u.Path == base.Path) || recordQuery(u.RawQuery)
+}
+
+// recordQuery reports whether a query names one record: a parameter "id" or
+// ending in "id" with a value, and no paging parameter.
+func recordQuery(q string) bool {
+	if q == "" || !strings.Contains(strings.ToLower(q), "id=") {
+		return false // cheap pre-check
+	}
+	vals, err := url.ParseQuery(q)
+	if err != nil {
+		return false
+	}
+	named := false
+	for k, v := range vals {
+		k = strings.ToLower(k)
+		switch {
+		case k == "page" || k == "p" || k == "start" || k == "offset":
+			return false
+		case strings.HasSuffix(k, "id") && len(v) > 0 && v[0] != "":
+			named = true
+		}
+	}
+	return named
 }
 
 // firstIn returns the first node under block matched by sel that is not inside

@@ -89,6 +89,7 @@ func TestParseListingGolden(t *testing.T) {
 		{"broken-markup.html", "https://digitalarchive.wilsoncenter.org/search", []string{"wilson", "auto"}},
 		{"cards.html", "https://collections.example.edu/archive/search?q=politburo&p=6", []string{"auto"}},
 		{"wilson-table.html", "https://digitalarchive.wilsoncenter.org/search?page=8", []string{"wilson", "auto"}},
+		{"broken-rows.html", "https://records.example.gov/press", []string{"auto"}},
 	}
 	for _, tt := range tests {
 		for _, prof := range tt.profiles {
@@ -261,5 +262,57 @@ func TestChallengeAndEmpty(t *testing.T) {
 	body := `<html><body><main><div><p>The committee's search of the files in 1957 yielded no results, as the report explains at length in its second part, written by the secretary who had kept them since the war and who remembered every folder.</p></div></main></body></html>`
 	if _, err := ParseListing([]byte(body), u, mustProfile(t, "auto")); !errors.Is(err, harvest.ErrNoRecords) {
 		t.Errorf("err = %v, want ErrNoRecords", err)
+	}
+}
+
+// A record whose link is its number ("No. 12", "2015-03") or a file
+// ("PDF") is titled by the words beside the link: a cell, a <b>.
+func TestTitleBesideNumberLink(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`<html><body><main><table><tbody>`)
+	for i := 1; i <= 3; i++ {
+		fmt.Fprintf(&b, `<tr><td>0%d/1%d/2024</td><td><a href="/files/op-%d.pdf">2024-0%d</a></td><td>Smith v. Jones number %d</td></tr>`, i, i, i, i, i)
+	}
+	b.WriteString(`</tbody></table><ul>`)
+	for i := 1; i <= 3; i++ {
+		fmt.Fprintf(&b, `<li><a href="/notice?id=%d">No. %d</a> <b>Notice of the council %d</b> <span>March %d, 2021</span></li>`, i, i, i, i)
+	}
+	b.WriteString(`</ul></main></body></html>`)
+	page, err := ParseListing([]byte(b.String()), "https://court.example.org/opinions", mustProfile(t, "auto"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range page.Records {
+		if !strings.HasPrefix(r.Title, "Smith v. Jones number ") || r.DateText == "" {
+			t.Errorf("record %d: %+v", i, r)
+		}
+	}
+	for _, s := range []string{"23-1701P.01A", "2026 TSPR 10", "No. 12", "PDF", "[PDF]", "view/download"} {
+		if !poorTitle(s) {
+			t.Errorf("poorTitle(%q) = false", s)
+		}
+	}
+	for _, s := range []string{"Kommunalwahlen 2013", "KOENIG v. LONDON, 2021 S.D. 69", "LandesPARTEItag 2014", "Read more"} {
+		if poorTitle(s) {
+			t.Errorf("poorTitle(%q) = true", s)
+		}
+	}
+}
+
+// Records that link to the listing's own path by an id in the query are
+// records; the pager's links on that path are not.
+func TestRecordLinksByQuery(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`<html><body><main><ul>`)
+	for i := 1; i <= 3; i++ {
+		fmt.Fprintf(&b, `<li><a href="/notices?id=%d">Notice of the council on roads %d</a> <span>March %d, 2021</span></li>`, i, i, i)
+	}
+	b.WriteString(`</ul><div class="pagination"><a href="/notices?page=2">2</a></div></main></body></html>`)
+	page, err := ParseListing([]byte(b.String()), "https://town.example.org/notices", mustProfile(t, "auto"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Records) != 3 || page.Records[2].URL != "https://town.example.org/notices?id=3" || page.Records[2].DateText != "March 3, 2021" {
+		t.Errorf("records %+v", page.Records)
 	}
 }
