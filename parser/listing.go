@@ -539,7 +539,7 @@ func isDocLink(a *html.Node, base *url.URL, p Profile) bool {
 	if href == "" || strings.HasPrefix(href, "#") || strings.HasPrefix(low, "javascript:") || strings.HasPrefix(low, "mailto:") || strings.HasPrefix(low, "tel:") {
 		return false
 	}
-	if nodeText(a, nil) == "" {
+	if !hasText(a) {
 		return false
 	}
 	u, err := base.Parse(href)
