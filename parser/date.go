@@ -302,15 +302,15 @@ func displayedDate(s string) (norm string, ok bool) {
 	if len(s) > 60 || len(s) < 4 || !strings.ContainsAny(s, "0123456789") {
 		return "", false // every date harvest reads has a year
 	}
-	if idLabelRe.MatchString(s) {
+	if isIDLabel(s) {
 		return "", false // "No. 1955-12", "Opinion #: 2015-03": an identifier
 	}
 	t := strings.TrimSpace(s)
-	t = strings.TrimSpace(weekdayRe.ReplaceAllString(t, ""))
-	if loc := timeRe.FindStringIndex(t); loc != nil && loc[0] > 0 {
+	t = strings.TrimSpace(stripWeekday(t))
+	if loc := timeIndex(t); loc != nil && loc[0] > 0 {
 		t = strings.TrimSpace(t[:loc[0]])
 	}
-	if m := numericRe.FindStringSubmatch(t); m != nil {
+	if m, ok := numericMatch(t); ok {
 		if m[2] != m[4] {
 			return "", false
 		}
@@ -352,8 +352,8 @@ func numericDate(a, b, c, sep string) string {
 func dateOrder(texts []string) byte {
 	order := byte(0)
 	for _, s := range texts {
-		m := numericRe.FindStringSubmatch(strings.TrimSpace(timeRe.ReplaceAllString(weekdayRe.ReplaceAllString(strings.TrimSpace(s), ""), "")))
-		if m == nil || len(m[1]) == 4 || m[2] != m[4] {
+		m, ok := numericMatch(strings.TrimSpace(stripTime(stripWeekday(strings.TrimSpace(s)))))
+		if !ok || len(m[1]) == 4 || m[2] != m[4] {
 			continue
 		}
 		a, _ := strconv.Atoi(m[1])
@@ -377,8 +377,8 @@ func normalizeIn(s string, order byte) string {
 	if !ok || norm != "" || order == 0 {
 		return norm
 	}
-	m := numericRe.FindStringSubmatch(strings.TrimSpace(timeRe.ReplaceAllString(weekdayRe.ReplaceAllString(strings.TrimSpace(s), ""), "")))
-	if m == nil || len(m[1]) == 4 {
+	m, ok := numericMatch(strings.TrimSpace(stripTime(stripWeekday(strings.TrimSpace(s)))))
+	if !ok || len(m[1]) == 4 {
 		return ""
 	}
 	y, _ := strconv.Atoi(m[5])

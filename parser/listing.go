@@ -487,12 +487,12 @@ var (
 // 2017 / 4 comments", "02.12.2022 | Husum - …"). A labelled identifier
 // ("No. 1955-12", "Opinion #: 2015-03") is no date.
 func dateLine(s string) string {
-	if idLabelRe.MatchString(s) {
+	if isIDLabel(s) {
 		return ""
 	}
-	if parts := dateSepRe.Split(s, -1); len(parts) > 1 {
+	if parts := splitDateSep(s); len(parts) > 1 {
 		for _, t := range []string{parts[0], parts[len(parts)-1]} {
-			if t = unbracket(stripLabel(strings.TrimSpace(t))); !idLabelRe.MatchString(t) && looksLikeDate(t) {
+			if t = unbracket(stripLabel(strings.TrimSpace(t))); !isIDLabel(t) && looksLikeDate(t) {
 				return t
 			}
 		}
@@ -508,7 +508,7 @@ func dateLine(s string) string {
 func unbracket(s string) string {
 	if len(s) > 2 && (s[0] == '[' && s[len(s)-1] == ']' || s[0] == '(' && s[len(s)-1] == ')') {
 		inner := strings.TrimSpace(s[1 : len(s)-1])
-		if weekdayRe.MatchString(inner) || timeRe.MatchString(inner) {
+		if mayBeWeekday(inner) && weekdayRe.MatchString(inner) || mayHaveTime(inner) && timeRe.MatchString(inner) {
 			return inner
 		}
 	}
@@ -518,7 +518,7 @@ func unbracket(s string) string {
 // metaLine reports a byline or meta line (author, comment count, "Posted
 // in", a number alone) that is no summary.
 func metaLine(s string) bool {
-	return len(s) < 160 && metaLineRe.MatchString(s)
+	return len(s) < 160 && mayBeMeta(s) && metaLineRe.MatchString(s)
 }
 
 // stripLabel drops a leading "Date:"-like label.
