@@ -18,7 +18,9 @@ import (
 // it never guesses.
 func NormalizeDate(s string) string {
 	t := strings.ToLower(collapseSpace(s))
-	t = dashes.Replace(t)
+	if strings.IndexByte(t, 0xE2) >= 0 { // the dashes are all U+2000-U+2FFF
+		t = dashes.Replace(t)
+	}
 	t = strings.TrimSpace(strings.TrimRight(t, "."))
 	if t == "" {
 		return ""
@@ -95,14 +97,29 @@ var approxPrefixes = []string{"circa ", "approximately ", "approx. ", "approx ",
 type part struct{ year, month, day int }
 
 func (p part) format() string {
-	switch {
-	case p.day != 0:
-		return fmt.Sprintf("%04d-%02d-%02d", p.year, p.month, p.day)
-	case p.month != 0:
-		return fmt.Sprintf("%04d-%02d", p.year, p.month)
-	default:
-		return fmt.Sprintf("%04d", p.year)
+	b := make([]byte, 0, len("1955-12-07"))
+	b = appendPadded(b, p.year, 4)
+	if p.day != 0 || p.month != 0 {
+		b = appendPadded(append(b, '-'), p.month, 2)
 	}
+	if p.day != 0 {
+		b = appendPadded(append(b, '-'), p.day, 2)
+	}
+	return string(b)
+}
+
+// appendPadded appends n in decimal, zero-padded to width as %0*d does.
+func appendPadded(b []byte, n, width int) []byte {
+	if n < 0 {
+		return fmt.Appendf(b, "%0*d", width, n)
+	}
+	for d, m := 1, n; d < width; d++ {
+		if m /= 10; m == 0 {
+			b = append(b, strings.Repeat("0", width-d)...)
+			break
+		}
+	}
+	return strconv.AppendInt(b, int64(n), 10)
 }
 
 func (p part) valid() bool {

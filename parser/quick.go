@@ -23,10 +23,38 @@ func isIDLabel(s string) bool {
 	return idLabelRe.MatchString(s)
 }
 
-// mayBeWeekday reports whether weekdayRe can match s: every weekday it
-// knows starts with one of these ASCII letters, or a non-ASCII one.
+// mayBeWeekday reports whether weekdayRe can match s: its names are
+// followed by a dot, comma or space, so an ASCII name must be the whole run
+// of ASCII letters at the start of s. A run that meets a non-ASCII
+// character is left to the pattern.
 func mayBeWeekday(s string) bool {
-	return s != "" && (s[0] >= utf8.RuneSelf || strings.IndexByte("mtwfsdljvgqMTWFSDLJVGQ", s[0]) >= 0)
+	i := 0
+	for i < len(s) && 'a' <= s[i]|0x20 && s[i]|0x20 <= 'z' {
+		i++
+	}
+	if i < len(s) && s[i] >= utf8.RuneSelf {
+		return true
+	}
+	if i == 0 || i > len("donnerstag") {
+		return false
+	}
+	var low [len("donnerstag")]byte
+	for j := range i {
+		low[j] = s[j] | 0x20
+	}
+	return weekdayWords[string(low[:i])]
+}
+
+// weekdayWords are weekdayRe's ASCII names, and the first words of its
+// Portuguese ones.
+var weekdayWords = map[string]bool{
+	"monday": true, "tuesday": true, "wednesday": true, "thursday": true, "friday": true, "saturday": true, "sunday": true,
+	"mon": true, "tue": true, "tues": true, "wed": true, "thu": true, "thur": true, "thurs": true, "fri": true, "sat": true, "sun": true,
+	"montag": true, "dienstag": true, "mittwoch": true, "donnerstag": true, "freitag": true, "samstag": true, "sonnabend": true, "sonntag": true,
+	"lundi": true, "mardi": true, "mercredi": true, "jeudi": true, "vendredi": true, "samedi": true, "dimanche": true,
+	"lunes": true, "martes": true, "miercoles": true, "jueves": true, "viernes": true, "sabado": true, "domingo": true,
+	"lunedi": true, "martedi": true, "mercoledi": true, "giovedi": true, "venerdi": true, "sabato": true, "domenica": true,
+	"segunda": true, "quarta": true, "quinta": true, "sexta": true,
 }
 
 // stripWeekday is weekdayRe.ReplaceAllString(s, "").

@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"fmt"
 	"math/rand"
 	"slices"
 	"strings"
@@ -14,6 +15,12 @@ func TestQuickMatchesRegexps(t *testing.T) {
 		"January", "[", "]", "(", ")", "?", "No.", "nr", "Nr.", "#", "n°", "№", "ID", "Case", "caſe", "Docket", "docKet", "Opinion #:", "Date:",
 		"Posted", "by", "von", "par", "comments", "3 comments", "Read more", "more", "Tags:", "Kategorie:", "ſchlagworte:", "подробнее", "x", "é", "\u00a0", "  ", "\t",
 		"02.12.2022", "12/09/1955", "5/9/55", "1955-12", "1955.", "Leave a comment",
+	}
+	// every weekday, in three cases
+	names := weekdayRe.String()
+	names = names[strings.Index(names, "(?:")+3 : strings.Index(names, `)\.`)]
+	for _, w := range strings.Split(names, "|") {
+		toks = append(toks, w, strings.ToUpper(w), strings.ToUpper(w[:1])+w[1:], w+"x")
 	}
 	rng := rand.New(rand.NewSource(1))
 	seps := []string{" ", "", ", "}
@@ -47,6 +54,23 @@ func TestQuickMatchesRegexps(t *testing.T) {
 		}
 		if mayBeMeta(s) != true && metaLineRe.MatchString(s) {
 			t.Fatalf("mayBeMeta(%q) is false, yet metaLineRe matches", s)
+		}
+	}
+}
+
+func TestPartFormat(t *testing.T) {
+	for _, p := range []part{{1955, 12, 7}, {1955, 12, 0}, {1955, 0, 0}, {5, 1, 1}, {12345, 21, 0}, {0, 0, 0}, {999, 9, 31}, {10, 10, 10}, {100, 0, 3}, {-5, 1, 2}} {
+		var want string
+		switch {
+		case p.day != 0:
+			want = fmt.Sprintf("%04d-%02d-%02d", p.year, p.month, p.day)
+		case p.month != 0:
+			want = fmt.Sprintf("%04d-%02d", p.year, p.month)
+		default:
+			want = fmt.Sprintf("%04d", p.year)
+		}
+		if got := p.format(); got != want {
+			t.Errorf("%v.format() = %q, want %q", p, got, want)
 		}
 	}
 }
