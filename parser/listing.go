@@ -354,7 +354,7 @@ func titleLink(b *html.Node, skip map[*html.Node]bool, base *url.URL, p Profile)
 			if !isDocLink(n, base, p) {
 				return false
 			}
-			if dateLine(nodeText(n, nil)) == nodeText(n, nil) {
+			if t := nodeText(n, nil); dateLine(t) == t {
 				if dated == nil {
 					dated = n
 				}
@@ -449,7 +449,7 @@ func shapeFields(segs []segment) (date, summary, norm string) {
 		if s.node != nil && s.node.DataAtom == atom.P {
 			paras = append(paras, s.text)
 		}
-		if len(strings.Fields(s.text)) >= 3 && len(s.text) > len(longest) {
+		if len(s.text) > len(longest) && atLeastWords(s.text, 3) {
 			longest = s.text
 		}
 	}
@@ -539,7 +539,7 @@ func isDocLink(a *html.Node, base *url.URL, p Profile) bool {
 	if href == "" || strings.HasPrefix(href, "#") || strings.HasPrefix(low, "javascript:") || strings.HasPrefix(low, "mailto:") || strings.HasPrefix(low, "tel:") {
 		return false
 	}
-	if !hasText(a) {
+	if !hasText(a, nil) {
 		return false
 	}
 	u, err := base.Parse(href)
@@ -559,23 +559,24 @@ func firstIn(block *html.Node, sel cascadia.SelectorGroup, skip map[*html.Node]b
 	if len(sel) == 0 {
 		return nil
 	}
-	for _, n := range cascadia.QueryAll(block, sel) {
-		if insideAny(n, block, skip) || (ok != nil && !ok(n)) {
-			continue
+	// cascadia.QueryAll's walk, in document order, stopping at the first
+	// node taken and not entering skipped subtrees.
+	var walk func(*html.Node) *html.Node
+	walk = func(n *html.Node) *html.Node {
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if skip[c] {
+				continue
+			}
+			if sel.Match(c) && (ok == nil || ok(c)) {
+				return c
+			}
+			if found := walk(c); found != nil {
+				return found
+			}
 		}
-		return n
+		return nil
 	}
-	return nil
-}
-
-// insideAny reports whether n lies in one of the skipped subtrees below top.
-func insideAny(n, top *html.Node, skip map[*html.Node]bool) bool {
-	for c := n; c != nil && c != top; c = c.Parent {
-		if skip[c] {
-			return true
-		}
-	}
-	return false
+	return walk(block)
 }
 
 func contains(a, b *html.Node) bool {

@@ -52,6 +52,11 @@ func TestQuickMatchesRegexps(t *testing.T) {
 		if got, want := splitDateSep(s), dateSepRe.Split(s, -1); !slices.Equal(got, want) {
 			t.Fatalf("splitDateSep(%q) = %q, dateSepRe gives %q", s, got, want)
 		}
+		for n := range 4 {
+			if got, want := atLeastWords(s, n), len(strings.Fields(s)) >= n; got != want {
+				t.Fatalf("atLeastWords(%q, %d) = %v, strings.Fields says %v", s, n, got, want)
+			}
+		}
 		if mayBeMeta(s) != true && metaLineRe.MatchString(s) {
 			t.Fatalf("mayBeMeta(%q) is false, yet metaLineRe matches", s)
 		}

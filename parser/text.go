@@ -3,6 +3,7 @@ package parser
 import (
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 	"unsafe"
 
@@ -321,19 +322,20 @@ func hasClassOrAttr(n *html.Node, key string) (string, bool) {
 	return "", false
 }
 
-// hasText reports whether nodeText(n, nil) != "", without building it.
-func hasText(n *html.Node) bool {
-	has, ascii := asciiText(n)
+// hasText reports whether nodeText(n, skip) != "", without building it.
+func hasText(n *html.Node, skip map[*html.Node]bool) bool {
+	has, ascii := asciiText(n, skip)
 	if !ascii {
-		return nodeText(n, nil) != "" // leave Unicode's spaces to nodeText
+		return nodeText(n, skip) != "" // leave Unicode's spaces to nodeText
 	}
 	return has
 }
 
-// asciiText reports whether the text under n holds a character other than
-// white space, as long as the text met is ASCII (ascii false: it was not).
-func asciiText(n *html.Node) (has, ascii bool) {
-	if skipped(n) {
+// asciiText reports whether the text under n, leaving out the subtrees in
+// skip, holds a character other than white space, as long as the text met
+// is ASCII (ascii false: it was not).
+func asciiText(n *html.Node, skip map[*html.Node]bool) (has, ascii bool) {
+	if skipped(n) || skip[n] {
 		return false, true
 	}
 	if n.Type == html.TextNode {
@@ -348,9 +350,33 @@ func asciiText(n *html.Node) (has, ascii bool) {
 		return false, true
 	}
 	for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
-		if has, ascii := asciiText(ch); has || !ascii {
+		if has, ascii := asciiText(ch, skip); has || !ascii {
 			return has, ascii
 		}
 	}
 	return false, true
+}
+
+// atLeastWords reports whether len(strings.Fields(s)) >= n.
+func atLeastWords(s string, n int) bool {
+	words, space := 0, true
+	for i := 0; i < len(s); {
+		c := s[i]
+		var sp bool
+		if c < utf8.RuneSelf {
+			sp = c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
+			i++
+		} else {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			sp = unicode.IsSpace(r)
+			i += size
+		}
+		if !sp && space {
+			if words++; words >= n {
+				return true
+			}
+		}
+		space = sp
+	}
+	return words >= n
 }
