@@ -281,7 +281,7 @@ func byProfile(root *html.Node, base *url.URL, p Profile) ([]harvest.Record, []s
 		if len(blocks) == 0 {
 			continue
 		}
-		blocks = widen(blocks, base, p)
+		blocks, links := widen(blocks, base, p)
 		var recs []harvest.Record
 		var warns []string
 		for i, b := range blocks {
@@ -292,7 +292,10 @@ func byProfile(root *html.Node, base *url.URL, p Profile) ([]harvest.Record, []s
 					skip[other] = true
 				}
 			}
-			link := titleLink(b, skip, base, p)
+			link := links[i] // found in b alone, with nothing skipped
+			if link == nil || len(skip) > 0 {
+				link = titleLink(b, skip, base, p)
+			}
 			if link == nil {
 				warns = append(warns, fmt.Sprintf("%s: record block %d (%q) has no link to a document; skipped", base, i+1, snippet(nodeText(b, skip))))
 				continue
@@ -313,18 +316,27 @@ func byProfile(root *html.Node, base *url.URL, p Profile) ([]harvest.Record, []s
 // a table row, say) by its nearest ancestor that holds no other block — the
 // table row, the list item — so that the record's date and summary beside
 // the title are read, not silently dropped.
-func widen(blocks []*html.Node, base *url.URL, p Profile) []*html.Node {
+//
+// It returns, for each block it left as it was, the block's title link
+// (titleLink with nothing skipped), so that byProfile need not look again.
+func widen(blocks []*html.Node, base *url.URL, p Profile) (out, links []*html.Node) {
 	under := map[*html.Node]int{}
 	for _, b := range blocks {
 		for c := b.Parent; c != nil; c = c.Parent {
 			under[c]++
 		}
 	}
-	out := make([]*html.Node, len(blocks))
+	out = make([]*html.Node, len(blocks))
+	links = make([]*html.Node, len(blocks))
 	for i, b := range blocks {
 		out[i] = b
 		link := titleLink(b, nil, base, p)
-		if link == nil || nodeText(b, map[*html.Node]bool{link: true}) != "" {
+		if link == nil {
+			continue
+		}
+		justLink := map[*html.Node]bool{link: true}
+		if hasText(b, justLink) {
+			links[i] = link
 			continue
 		}
 		for c := b.Parent; c != nil && under[c] == 1 && c.Type == html.ElementNode; c = c.Parent {
@@ -332,12 +344,15 @@ func widen(blocks []*html.Node, base *url.URL, p Profile) []*html.Node {
 				break
 			}
 			out[i] = c
-			if nodeText(c, map[*html.Node]bool{link: true}) != "" {
+			if hasText(c, justLink) {
 				break
 			}
 		}
+		if out[i] == b {
+			links[i] = link
+		}
 	}
-	return out
+	return out, links
 }
 
 // titleLink finds a block's link to its document: by the profile's title
