@@ -27,6 +27,7 @@ func byShape(body *html.Node, base *url.URL, p Profile, hasPager bool, col *coll
 	groups := map[string][]*html.Node{}
 	var order []string
 	pos := map[*html.Node]int{}
+	memo := &shapeMemo{chrome: map[*html.Node]bool{}, part: map[*html.Node]string{}}
 	for i, a := range cascadia.QueryAll(body, linkSel) {
 		pos[a] = i
 		// A link whose text is only a date is most often a copy the HTML
@@ -34,11 +35,11 @@ func byShape(body *html.Node, base *url.URL, p Profile, hasPager bool, col *coll
 		if !isDocLink(a, base, p) || isDateText(nodeText(a, nil)) {
 			continue
 		}
-		if why := outside(a, body); why != "" {
+		if why := outside(a, body, memo); why != "" {
 			col.refuse(describe(a, body), why)
 			continue
 		}
-		k := pathKey(a, body)
+		k := pathKey(a, body, memo)
 		if _, ok := groups[k]; !ok {
 			order = append(order, k)
 		}
@@ -218,9 +219,9 @@ func describe(a, body *html.Node) string {
 // outside tells why a link is page chrome — in navigation, the page's
 // header or footer, a form, a sidebar — or returns "". A <header> inside a
 // record (an article, a list item, a cell) is the record's own, not chrome.
-func outside(a, body *html.Node) string {
+func outside(a, body *html.Node, m *shapeMemo) string {
 	for n := a.Parent; n != nil && n != body; n = n.Parent {
-		if !outsideSel.Match(n) {
+		if !m.isChrome(n) {
 			continue
 		}
 		if n.DataAtom == atom.Header && insideRecord(n, body) {
@@ -243,28 +244,65 @@ func insideRecord(n, body *html.Node) bool {
 }
 
 // pathKey is the chain of tag names and stable class names from body to n.
-func pathKey(n, body *html.Node) string {
+func pathKey(n, body *html.Node, m *shapeMemo) string {
 	var parts []string
 	for c := n; c != nil && c != body; c = c.Parent {
 		if c.Type != html.ElementNode {
 			continue
 		}
-		part := c.Data
-		if cls, ok := hasClassOrAttr(c, "class"); ok {
-			var keep []string
-			for _, f := range strings.Fields(cls) {
-				if !unstableClass(f) {
-					keep = append(keep, f)
-				}
-			}
-			sort.Strings(keep)
-			if len(keep) > 0 {
-				part += "." + strings.Join(keep, ".")
-			}
-		}
-		parts = append(parts, part)
+		parts = append(parts, m.keyPart(c))
 	}
 	return strings.Join(parts, "<")
+}
+
+// keyPart is an element's part of a pathKey: its tag name and stable classes.
+func keyPart(c *html.Node) string {
+	part := c.Data
+	if cls, ok := hasClassOrAttr(c, "class"); ok {
+		var keep []string
+		for _, f := range strings.Fields(cls) {
+			if !unstableClass(f) {
+				keep = append(keep, f)
+			}
+		}
+		sort.Strings(keep)
+		if len(keep) > 0 {
+			part += "." + strings.Join(keep, ".")
+		}
+	}
+	return part
+}
+
+// shapeMemo keeps, for one byShape pass, what the ancestors that the
+// page's links share gave: whether each is page chrome, and its part of a
+// path key. A nil memo keeps nothing.
+type shapeMemo struct {
+	chrome map[*html.Node]bool
+	part   map[*html.Node]string
+}
+
+func (m *shapeMemo) isChrome(n *html.Node) bool {
+	if m == nil {
+		return outsideSel.Match(n)
+	}
+	is, ok := m.chrome[n]
+	if !ok {
+		is = outsideSel.Match(n)
+		m.chrome[n] = is
+	}
+	return is
+}
+
+func (m *shapeMemo) keyPart(c *html.Node) string {
+	if m == nil {
+		return keyPart(c)
+	}
+	part, ok := m.part[c]
+	if !ok {
+		part = keyPart(c)
+		m.part[c] = part
+	}
+	return part
 }
 
 // unstableClass tells classes that differ between parallel items (row
