@@ -160,6 +160,16 @@ func saysEmpty(w harvest.Window, body *html.Node) bool {
 // text says "next".
 func findNext(root *html.Node, base, page *url.URL, w harvest.Window, p Profile) string {
 	current, _ := harvest.CanonicalURL(nil, page.String())
+	// The first of root's nodes that m matches and that is a next link,
+	// as try(cascadia.QueryAll(root, m)) finds it, without the rest.
+	tryFirst := func(m cascadia.Matcher) string {
+		u := ""
+		firstMatch(root, m, nil, func(n *html.Node) bool {
+			u = nextURL(n, base, page, current, p)
+			return u != ""
+		})
+		return u
+	}
 	try := func(cands []*html.Node) string {
 		for _, n := range cands {
 			if u := nextURL(n, base, page, current, p); u != "" {
@@ -169,11 +179,11 @@ func findNext(root *html.Node, base, page *url.URL, w harvest.Window, p Profile)
 		return ""
 	}
 	if len(p.sels.next) > 0 {
-		if u := try(cascadia.QueryAll(root, p.sels.next)); u != "" {
+		if u := tryFirst(p.sels.next); u != "" {
 			return u
 		}
 	}
-	if u := try(cascadia.QueryAll(root, nextSel)); u != "" {
+	if u := tryFirst(nextSel); u != "" {
 		return u
 	}
 	// A link that says "next"; else, in a pager of numbers only, the link to
@@ -414,9 +424,10 @@ func extract(block, link *html.Node, skip map[*html.Node]bool, base *url.URL, p 
 	}
 	norm := ""
 	if d := firstIn(block, p.sels.date, skip, nil); d != nil {
-		rec.DateText = dateLine(nodeText(d, inner))
+		dt := nodeText(d, inner)
+		rec.DateText = dateLine(dt)
 		if rec.DateText == "" {
-			rec.DateText = stripLabel(nodeText(d, inner))
+			rec.DateText = stripLabel(dt)
 		}
 		norm = timeAttr(d)
 		inner[d] = true
@@ -574,24 +585,25 @@ func firstIn(block *html.Node, sel cascadia.SelectorGroup, skip map[*html.Node]b
 	if len(sel) == 0 {
 		return nil
 	}
-	// cascadia.QueryAll's walk, in document order, stopping at the first
-	// node taken and not entering skipped subtrees.
-	var walk func(*html.Node) *html.Node
-	walk = func(n *html.Node) *html.Node {
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			if skip[c] {
-				continue
-			}
-			if sel.Match(c) && (ok == nil || ok(c)) {
-				return c
-			}
-			if found := walk(c); found != nil {
-				return found
-			}
+	return firstMatch(block, sel, skip, ok)
+}
+
+// firstMatch walks the descendants of n in document order, as
+// cascadia.QueryAll does, and returns the first that m matches and that
+// passes ok (when given), not entering the subtrees in skip.
+func firstMatch(n *html.Node, m cascadia.Matcher, skip map[*html.Node]bool, ok func(*html.Node) bool) *html.Node {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if skip[c] {
+			continue
 		}
-		return nil
+		if m.Match(c) && (ok == nil || ok(c)) {
+			return c
+		}
+		if found := firstMatch(c, m, skip, ok); found != nil {
+			return found
+		}
 	}
-	return walk(block)
+	return nil
 }
 
 func contains(a, b *html.Node) bool {
