@@ -28,6 +28,7 @@ func byShape(body *html.Node, base *url.URL, p Profile, hasPager bool, col *coll
 	groups := map[string][]*html.Node{}
 	var order []string
 	pos := map[*html.Node]int{}
+	memo := &shapeMemo{chrome: map[*html.Node]bool{}, part: map[*html.Node]string{}}
 	all := cascadia.QueryAll(body, linkSel)
 	// A link whose text is only a date is most often a copy the HTML parser
 	// made of an <a> left open, or a date linked to the record: another link
@@ -46,11 +47,11 @@ func byShape(body *html.Node, base *url.URL, p Profile, hasPager bool, col *coll
 		if href, _ := hasClassOrAttr(a, "href"); worded[href] && isDateText(nodeText(a, nil)) {
 			continue
 		}
-		if why := outside(a, body); why != "" {
+		if why := outside(a, body, memo); why != "" {
 			col.refuse(describe(a, body), why)
 			continue
 		}
-		k := pathKey(a, body)
+		k := pathKey(a, body, memo)
 		if _, ok := groups[k]; !ok {
 			order = append(order, k)
 		}
@@ -234,9 +235,9 @@ func describe(a, body *html.Node) string {
 // outside tells why a link is page chrome — in navigation, the page's
 // header or footer, a form, a sidebar — or returns "". A <header> inside a
 // record (an article, a list item, a cell) is the record's own, not chrome.
-func outside(a, body *html.Node) string {
+func outside(a, body *html.Node, m *shapeMemo) string {
 	for n := a.Parent; n != nil && n != body; n = n.Parent {
-		if !outsideSel.Match(n) {
+		if !m.isChrome(n) {
 			continue
 		}
 		if n.DataAtom == atom.Header && insideRecord(n, body) {
@@ -260,25 +261,13 @@ func insideRecord(n, body *html.Node) bool {
 
 // pathKey is the chain of tag names and stable class names from body to n,
 // a run of one classed element nested in itself counted once.
-func pathKey(n, body *html.Node) string {
+func pathKey(n, body *html.Node, m *shapeMemo) string {
 	var parts []string
 	for c := n; c != nil && c != body; c = c.Parent {
 		if c.Type != html.ElementNode {
 			continue
 		}
-		part := c.Data
-		if cls, ok := hasClassOrAttr(c, "class"); ok {
-			var keep []string
-			for _, f := range strings.Fields(cls) {
-				if !unstableClass(f) {
-					keep = append(keep, f)
-				}
-			}
-			sort.Strings(keep)
-			if len(keep) > 0 {
-				part += "." + strings.Join(keep, ".")
-			}
-		}
+		part := m.keyPart(c)
 		// A record left open holds the records after it (div.row inside
 		// div.row): the records it swallowed stand in the same list.
 		if n := len(parts); n > 0 && parts[n-1] == part && strings.Contains(part, ".") {
@@ -287,6 +276,56 @@ func pathKey(n, body *html.Node) string {
 		parts = append(parts, part)
 	}
 	return strings.Join(parts, "<")
+}
+
+// keyPart is an element's part of a pathKey: its tag name and stable classes.
+func keyPart(c *html.Node) string {
+	part := c.Data
+	if cls, ok := hasClassOrAttr(c, "class"); ok {
+		var keep []string
+		for _, f := range strings.Fields(cls) {
+			if !unstableClass(f) {
+				keep = append(keep, f)
+			}
+		}
+		sort.Strings(keep)
+		if len(keep) > 0 {
+			part += "." + strings.Join(keep, ".")
+		}
+	}
+	return part
+}
+
+// shapeMemo keeps, for one byShape pass, what the ancestors that the
+// page's links share gave: whether each is page chrome, and its part of a
+// path key. A nil memo keeps nothing.
+type shapeMemo struct {
+	chrome map[*html.Node]bool
+	part   map[*html.Node]string
+}
+
+func (m *shapeMemo) isChrome(n *html.Node) bool {
+	if m == nil {
+		return outsideSel.Match(n)
+	}
+	is, ok := m.chrome[n]
+	if !ok {
+		is = outsideSel.Match(n)
+		m.chrome[n] = is
+	}
+	return is
+}
+
+func (m *shapeMemo) keyPart(c *html.Node) string {
+	if m == nil {
+		return keyPart(c)
+	}
+	part, ok := m.part[c]
+	if !ok {
+		part = keyPart(c)
+		m.part[c] = part
+	}
+	return part
 }
 
 // unstableClass tells classes that differ between parallel items (row

@@ -18,7 +18,9 @@ import (
 // it never guesses.
 func NormalizeDate(s string) string {
 	t := strings.ToLower(collapseSpace(s))
-	t = dashes.Replace(t)
+	if strings.IndexByte(t, 0xE2) >= 0 { // the dashes are all U+2000-U+2FFF
+		t = dashes.Replace(t)
+	}
 	t = strings.TrimSpace(strings.TrimRight(t, "."))
 	if t == "" {
 		return ""
@@ -95,14 +97,29 @@ var approxPrefixes = []string{"circa ", "approximately ", "approx. ", "approx ",
 type part struct{ year, month, day int }
 
 func (p part) format() string {
-	switch {
-	case p.day != 0:
-		return fmt.Sprintf("%04d-%02d-%02d", p.year, p.month, p.day)
-	case p.month != 0:
-		return fmt.Sprintf("%04d-%02d", p.year, p.month)
-	default:
-		return fmt.Sprintf("%04d", p.year)
+	b := make([]byte, 0, len("1955-12-07"))
+	b = appendPadded(b, p.year, 4)
+	if p.day != 0 || p.month != 0 {
+		b = appendPadded(append(b, '-'), p.month, 2)
 	}
+	if p.day != 0 {
+		b = appendPadded(append(b, '-'), p.day, 2)
+	}
+	return string(b)
+}
+
+// appendPadded appends n in decimal, zero-padded to width as %0*d does.
+func appendPadded(b []byte, n, width int) []byte {
+	if n < 0 {
+		return fmt.Appendf(b, "%0*d", width, n)
+	}
+	for d, m := 1, n; d < width; d++ {
+		if m /= 10; m == 0 {
+			b = append(b, strings.Repeat("0", width-d)...)
+			break
+		}
+	}
+	return strconv.AppendInt(b, int64(n), 10)
 }
 
 func (p part) valid() bool {
@@ -302,15 +319,15 @@ func displayedDate(s string) (norm string, ok bool) {
 	if len(s) > 60 || len(s) < 4 || !strings.ContainsAny(s, "0123456789") {
 		return "", false // every date harvest reads has a year
 	}
-	if idLabelRe.MatchString(s) {
+	if isIDLabel(s) {
 		return "", false // "No. 1955-12", "Opinion #: 2015-03": an identifier
 	}
 	t := strings.TrimSpace(s)
-	t = strings.TrimSpace(weekdayRe.ReplaceAllString(t, ""))
-	if loc := timeRe.FindStringIndex(t); loc != nil && loc[0] > 0 {
+	t = strings.TrimSpace(stripWeekday(t))
+	if loc := timeIndex(t); loc != nil && loc[0] > 0 {
 		t = strings.TrimSpace(t[:loc[0]])
 	}
-	if m := numericRe.FindStringSubmatch(t); m != nil {
+	if m, ok := numericMatch(t); ok {
 		if m[2] != m[4] {
 			return "", false
 		}
@@ -352,8 +369,8 @@ func numericDate(a, b, c, sep string) string {
 func dateOrder(texts []string) byte {
 	order := byte(0)
 	for _, s := range texts {
-		m := numericRe.FindStringSubmatch(strings.TrimSpace(timeRe.ReplaceAllString(weekdayRe.ReplaceAllString(strings.TrimSpace(s), ""), "")))
-		if m == nil || len(m[1]) == 4 || m[2] != m[4] {
+		m, ok := numericMatch(strings.TrimSpace(stripTime(stripWeekday(strings.TrimSpace(s)))))
+		if !ok || len(m[1]) == 4 || m[2] != m[4] {
 			continue
 		}
 		a, _ := strconv.Atoi(m[1])
@@ -377,8 +394,8 @@ func normalizeIn(s string, order byte) string {
 	if !ok || norm != "" || order == 0 {
 		return norm
 	}
-	m := numericRe.FindStringSubmatch(strings.TrimSpace(timeRe.ReplaceAllString(weekdayRe.ReplaceAllString(strings.TrimSpace(s), ""), "")))
-	if m == nil || len(m[1]) == 4 {
+	m, ok := numericMatch(strings.TrimSpace(stripTime(stripWeekday(strings.TrimSpace(s)))))
+	if !ok || len(m[1]) == 4 {
 		return ""
 	}
 	y, _ := strconv.Atoi(m[5])

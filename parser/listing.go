@@ -160,6 +160,16 @@ func saysEmpty(w harvest.Window, body *html.Node) bool {
 // text says "next".
 func findNext(root *html.Node, base, page *url.URL, w harvest.Window, p Profile) string {
 	current, _ := harvest.CanonicalURL(nil, page.String())
+	// The first of root's nodes that m matches and that is a next link,
+	// as try(cascadia.QueryAll(root, m)) finds it, without the rest.
+	tryFirst := func(m cascadia.Matcher) string {
+		u := ""
+		firstMatch(root, m, nil, func(n *html.Node) bool {
+			u = nextURL(n, base, page, current, p)
+			return u != ""
+		})
+		return u
+	}
 	try := func(cands []*html.Node) string {
 		for _, n := range cands {
 			if u := nextURL(n, base, page, current, p); u != "" {
@@ -169,11 +179,11 @@ func findNext(root *html.Node, base, page *url.URL, w harvest.Window, p Profile)
 		return ""
 	}
 	if len(p.sels.next) > 0 {
-		if u := try(cascadia.QueryAll(root, p.sels.next)); u != "" {
+		if u := tryFirst(p.sels.next); u != "" {
 			return u
 		}
 	}
-	if u := try(cascadia.QueryAll(root, nextSel)); u != "" {
+	if u := tryFirst(nextSel); u != "" {
 		return u
 	}
 	// A link that says "next"; else, in a pager of numbers only, the link to
@@ -281,7 +291,7 @@ func byProfile(root *html.Node, base *url.URL, p Profile) ([]harvest.Record, []s
 		if len(blocks) == 0 {
 			continue
 		}
-		blocks = widen(blocks, base, p)
+		blocks, links := widen(blocks, base, p)
 		var recs []harvest.Record
 		var warns []string
 		for i, b := range blocks {
@@ -292,7 +302,10 @@ func byProfile(root *html.Node, base *url.URL, p Profile) ([]harvest.Record, []s
 					skip[other] = true
 				}
 			}
-			link := titleLink(b, skip, base, p)
+			link := links[i] // found in b alone, with nothing skipped
+			if link == nil || len(skip) > 0 {
+				link = titleLink(b, skip, base, p)
+			}
 			if link == nil {
 				warns = append(warns, fmt.Sprintf("%s: record block %d (%q) has no link to a document; skipped", base, i+1, snippet(nodeText(b, skip))))
 				continue
@@ -313,18 +326,27 @@ func byProfile(root *html.Node, base *url.URL, p Profile) ([]harvest.Record, []s
 // a table row, say) by its nearest ancestor that holds no other block — the
 // table row, the list item — so that the record's date and summary beside
 // the title are read, not silently dropped.
-func widen(blocks []*html.Node, base *url.URL, p Profile) []*html.Node {
+//
+// It returns, for each block it left as it was, the block's title link
+// (titleLink with nothing skipped), so that byProfile need not look again.
+func widen(blocks []*html.Node, base *url.URL, p Profile) (out, links []*html.Node) {
 	under := map[*html.Node]int{}
 	for _, b := range blocks {
 		for c := b.Parent; c != nil; c = c.Parent {
 			under[c]++
 		}
 	}
-	out := make([]*html.Node, len(blocks))
+	out = make([]*html.Node, len(blocks))
+	links = make([]*html.Node, len(blocks))
 	for i, b := range blocks {
 		out[i] = b
 		link := titleLink(b, nil, base, p)
-		if link == nil || nodeText(b, map[*html.Node]bool{link: true}) != "" {
+		if link == nil {
+			continue
+		}
+		justLink := map[*html.Node]bool{link: true}
+		if hasText(b, justLink) {
+			links[i] = link
 			continue
 		}
 		for c := b.Parent; c != nil && under[c] == 1 && c.Type == html.ElementNode; c = c.Parent {
@@ -332,12 +354,15 @@ func widen(blocks []*html.Node, base *url.URL, p Profile) []*html.Node {
 				break
 			}
 			out[i] = c
-			if nodeText(c, map[*html.Node]bool{link: true}) != "" {
+			if hasText(c, justLink) {
 				break
 			}
 		}
+		if out[i] == b {
+			links[i] = link
+		}
 	}
-	return out
+	return out, links
 }
 
 // titleLink finds a block's link to its document: by the profile's title
@@ -354,7 +379,7 @@ func titleLink(b *html.Node, skip map[*html.Node]bool, base *url.URL, p Profile)
 			if !isDocLink(n, base, p) {
 				return false
 			}
-			if dateLine(nodeText(n, nil)) == nodeText(n, nil) {
+			if t := nodeText(n, nil); dateLine(t) == t {
 				if dated == nil {
 					dated = n
 				}
@@ -399,9 +424,10 @@ func extract(block, link *html.Node, skip map[*html.Node]bool, base *url.URL, p 
 	}
 	norm := ""
 	if d := firstIn(block, p.sels.date, skip, nil); d != nil {
-		rec.DateText = dateLine(nodeText(d, inner))
+		dt := nodeText(d, inner)
+		rec.DateText = dateLine(dt)
 		if rec.DateText == "" {
-			rec.DateText = stripLabel(nodeText(d, inner))
+			rec.DateText = stripLabel(dt)
 		}
 		norm = timeAttr(d)
 		inner[d] = true
@@ -449,7 +475,7 @@ func shapeFields(segs []segment) (date, summary, norm string) {
 		if s.node != nil && s.node.DataAtom == atom.P {
 			paras = append(paras, s.text)
 		}
-		if len(strings.Fields(s.text)) >= 3 && len(s.text) > len(longest) {
+		if len(s.text) > len(longest) && atLeastWords(s.text, 3) {
 			longest = s.text
 		}
 	}
@@ -487,12 +513,12 @@ var (
 // 2017 / 4 comments", "02.12.2022 | Husum - …"). A labelled identifier
 // ("No. 1955-12", "Opinion #: 2015-03") is no date.
 func dateLine(s string) string {
-	if idLabelRe.MatchString(s) {
+	if isIDLabel(s) {
 		return ""
 	}
-	if parts := dateSepRe.Split(s, -1); len(parts) > 1 {
+	if parts := splitDateSep(s); len(parts) > 1 {
 		for _, t := range []string{parts[0], parts[len(parts)-1]} {
-			if t = unbracket(stripLabel(strings.TrimSpace(t))); !idLabelRe.MatchString(t) && looksLikeDate(t) {
+			if t = unbracket(stripLabel(strings.TrimSpace(t))); !isIDLabel(t) && looksLikeDate(t) {
 				return t
 			}
 		}
@@ -540,7 +566,7 @@ func afterDateWord(s string) string {
 func unbracket(s string) string {
 	if len(s) > 2 && (s[0] == '[' && s[len(s)-1] == ']' || s[0] == '(' && s[len(s)-1] == ')') {
 		inner := strings.TrimSpace(s[1 : len(s)-1])
-		if weekdayRe.MatchString(inner) || timeRe.MatchString(inner) {
+		if mayBeWeekday(inner) && weekdayRe.MatchString(inner) || mayHaveTime(inner) && timeRe.MatchString(inner) {
 			return inner
 		}
 	}
@@ -550,7 +576,7 @@ func unbracket(s string) string {
 // metaLine reports a byline or meta line (author, comment count, "Posted
 // in", a number alone) that is no summary.
 func metaLine(s string) bool {
-	return len(s) < 160 && metaLineRe.MatchString(s)
+	return len(s) < 160 && mayBeMeta(s) && metaLineRe.MatchString(s)
 }
 
 // stripLabel drops a leading "Date:"-like label.
@@ -571,7 +597,7 @@ func isDocLink(a *html.Node, base *url.URL, p Profile) bool {
 	if href == "" || strings.HasPrefix(href, "#") || strings.HasPrefix(low, "javascript:") || strings.HasPrefix(low, "mailto:") || strings.HasPrefix(low, "tel:") {
 		return false
 	}
-	if nodeText(a, nil) == "" {
+	if !hasText(a, nil) {
 		return false
 	}
 	u, err := base.Parse(href)
@@ -615,23 +641,25 @@ func firstIn(block *html.Node, sel cascadia.SelectorGroup, skip map[*html.Node]b
 	if len(sel) == 0 {
 		return nil
 	}
-	for _, n := range cascadia.QueryAll(block, sel) {
-		if insideAny(n, block, skip) || (ok != nil && !ok(n)) {
-			continue
-		}
-		return n
-	}
-	return nil
+	return firstMatch(block, sel, skip, ok)
 }
 
-// insideAny reports whether n lies in one of the skipped subtrees below top.
-func insideAny(n, top *html.Node, skip map[*html.Node]bool) bool {
-	for c := n; c != nil && c != top; c = c.Parent {
+// firstMatch walks the descendants of n in document order, as
+// cascadia.QueryAll does, and returns the first that m matches and that
+// passes ok (when given), not entering the subtrees in skip.
+func firstMatch(n *html.Node, m cascadia.Matcher, skip map[*html.Node]bool, ok func(*html.Node) bool) *html.Node {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
 		if skip[c] {
-			return true
+			continue
+		}
+		if m.Match(c) && (ok == nil || ok(c)) {
+			return c
+		}
+		if found := firstMatch(c, m, skip, ok); found != nil {
+			return found
 		}
 	}
-	return false
+	return nil
 }
 
 func contains(a, b *html.Node) bool {
