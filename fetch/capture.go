@@ -29,14 +29,20 @@ type Recorder interface {
 	Record(Exchange) error
 }
 
-// tapConn is a connection that keeps a copy of the bytes written to it and
-// read from it since the request now on it began. HTTP/1.1 carries one
-// exchange at a time on a connection, so between GotConn and the end of the
-// response body the copies are exactly that exchange.
+// tapConn is a connection that copies the bytes written to it and read
+// from it into the capture of the exchange now on it. HTTP/1.1 carries one
+// exchange at a time on a connection; but net/http hands the connection to
+// the next request as soon as the body's last byte is read, before the
+// first exchange is taken: so each exchange has a capture of its own, and
+// taking it detaches only that one.
 type tapConn struct {
 	net.Conn
-	mu      sync.Mutex
-	on      bool
+	mu  sync.Mutex
+	cur *capture // the exchange on the connection; nil: none
+}
+
+// capture is what one exchange sent and received.
+type capture struct {
 	in, out bytes.Buffer
 }
 
@@ -44,8 +50,8 @@ func (c *tapConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	if n > 0 {
 		c.mu.Lock()
-		if c.on {
-			c.in.Write(p[:n])
+		if c.cur != nil {
+			c.cur.in.Write(p[:n])
 		}
 		c.mu.Unlock()
 	}
@@ -56,33 +62,32 @@ func (c *tapConn) Write(p []byte) (int, error) {
 	n, err := c.Conn.Write(p)
 	if n > 0 {
 		c.mu.Lock()
-		if c.on {
-			c.out.Write(p[:n])
+		if c.cur != nil {
+			c.cur.out.Write(p[:n])
 		}
 		c.mu.Unlock()
 	}
 	return n, err
 }
 
-// begin starts the copies afresh for a new exchange.
-func (c *tapConn) begin() {
+// begin starts the capture of a new exchange on the connection.
+func (c *tapConn) begin() *capture {
+	cp := &capture{}
 	c.mu.Lock()
-	c.on = true
-	c.in.Reset()
-	c.out.Reset()
+	c.cur = cp
 	c.mu.Unlock()
+	return cp
 }
 
-// take ends the exchange and returns copies of what was sent and received.
-func (c *tapConn) take() (sent, received []byte) {
+// take ends the capture cp and returns what was sent and received; the
+// connection stops copying into it, unless another exchange has it already.
+func (c *tapConn) take(cp *capture) (sent, received []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.on = false
-	sent = bytes.Clone(c.out.Bytes())
-	received = bytes.Clone(c.in.Bytes())
-	c.in.Reset()
-	c.out.Reset()
-	return sent, received
+	if c.cur == cp {
+		c.cur = nil
+	}
+	return cp.out.Bytes(), cp.in.Bytes()
 }
 
 // remoteIP is the peer's address without its port.
@@ -143,9 +148,7 @@ func rebuild(req *http.Request, resp *http.Response, body []byte) (sent, receive
 	fmt.Fprintf(&in, "%s %s\r\n", protoOf(resp), resp.Status)
 	h := resp.Header.Clone()
 	h.Del("Transfer-Encoding")
-	if len(resp.TransferEncoding) == 0 || resp.ContentLength >= 0 {
-		h.Set("Content-Length", fmt.Sprint(len(body)))
-	}
+	h.Set("Content-Length", fmt.Sprint(len(body)))
 	_ = h.Write(&in)
 	in.WriteString("\r\n")
 	in.Write(body)
@@ -157,4 +160,24 @@ func protoOf(resp *http.Response) string {
 		return resp.Proto
 	}
 	return "HTTP/1.1"
+}
+
+// withoutHeader drops the header field name (and its value) from a raw
+// HTTP message's header block: the proxy's credentials are not the
+// archive's business.
+func withoutHeader(msg []byte, name string) []byte {
+	end := bytes.Index(msg, []byte("\r\n\r\n"))
+	if end < 0 {
+		return msg
+	}
+	prefix := []byte("\r\n" + strings.ToLower(name) + ":")
+	head := msg[:end+2]
+	lower := bytes.ToLower(head)
+	i := bytes.Index(lower, prefix)
+	if i < 0 {
+		return msg
+	}
+	j := bytes.Index(lower[i+2:], []byte("\r\n"))
+	out := append([]byte{}, msg[:i]...)
+	return append(out, msg[i+2+j:]...)
 }

@@ -106,7 +106,7 @@ func New(ctx context.Context, cfg Config) *Client {
 	if cfg.Recorder != nil {
 		base.DialContext, base.DialTLSContext = tappingDialers(dialer, &tls.Config{})
 	}
-	var rt http.RoundTripper = &reading{base: base, maxBody: cfg.MaxBody, recorder: cfg.Recorder}
+	var rt http.RoundTripper = &reading{base: base, maxBody: cfg.MaxBody, recorder: cfg.Recorder, proxy: base.Proxy}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)

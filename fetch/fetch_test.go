@@ -348,3 +348,49 @@ func TestLongRetryAfterIsLogged(t *testing.T) {
 		t.Errorf("log = %q; want the asked and the held time", logs.String())
 	}
 }
+
+// With several requests in flight over kept-alive connections, each
+// exchange holds its own request and its own response, never a neighbour's.
+func TestRecorderKeepsExchangesApartUnderConcurrency(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "<p>MARK[%s]</p>%s", r.URL.Path, strings.Repeat("x", 3000))
+	}))
+	defer srv.Close()
+	rec := &memRecorder{}
+	cl := newClient(t, Config{Concurrency: 4, Recorder: rec})
+	const n = 400
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := w; i < n; i += 4 {
+				if _, err := cl.Get(t.Context(), fmt.Sprintf("%s/p%d", srv.URL, i), nil); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if len(rec.exs) != n {
+		t.Fatalf("%d exchanges recorded, want %d", len(rec.exs), n)
+	}
+	for _, ex := range rec.exs {
+		path := ex.URL[strings.LastIndex(ex.URL, "/"):]
+		if !bytes.HasPrefix(ex.Request, []byte("GET "+path+" HTTP/1.1\r\n")) || !bytes.Contains(ex.Response, []byte("MARK["+path+"]")) || ex.IP == "" {
+			t.Errorf("%s recorded with request %q and response of %d bytes (IP %q)", ex.URL, ex.Request[:min(30, len(ex.Request))], len(ex.Response), ex.IP)
+		}
+		if !bytes.Contains(ex.Response, []byte("Transfer-Encoding: chunked\r\n")) {
+			t.Errorf("%s: response not as sent (rebuilt?): %q", ex.URL, ex.Response[:min(200, len(ex.Response))])
+		}
+	}
+}
+
+func TestWithoutHeader(t *testing.T) {
+	msg := []byte("GET http://h/ HTTP/1.1\r\nHost: h\r\nProxy-Authorization: Basic c2VjcmV0\r\nUser-Agent: x\r\n\r\nbody")
+	want := "GET http://h/ HTTP/1.1\r\nHost: h\r\nUser-Agent: x\r\n\r\nbody"
+	if got := string(withoutHeader(msg, "Proxy-Authorization")); got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if got := string(withoutHeader([]byte(want), "Proxy-Authorization")); got != want {
+		t.Errorf("without the field: got %q", got)
+	}
+}

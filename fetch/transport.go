@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptrace"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -144,6 +145,18 @@ type reading struct {
 	base     http.RoundTripper
 	maxBody  int64
 	recorder Recorder // nil: nothing is recorded
+	// proxy is the transport's proxy choice: an exchange through a proxy
+	// records no server IP (the connection's peer is the proxy).
+	proxy func(*http.Request) (*url.URL, error)
+}
+
+// proxied reports whether req goes through a proxy.
+func (t *reading) proxied(req *http.Request) bool {
+	if t.proxy == nil {
+		return false
+	}
+	u, err := t.proxy(req)
+	return err == nil && u != nil
 }
 
 func (t *reading) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -152,21 +165,25 @@ func (t *reading) RoundTrip(req *http.Request) (*http.Response, error) {
 		req.Header.Set("Accept-Encoding", "gzip")
 	}
 	var tap *tapConn
+	var cp *capture
 	if t.recorder != nil {
 		trace := &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) {
 			if c, ok := i.Conn.(*tapConn); ok {
-				tap = c
-				c.begin()
+				tap, cp = c, c.begin()
 			}
 		}}
 		req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
 	}
+	done := func() (sent, received []byte) {
+		if tap == nil {
+			return nil, nil
+		}
+		return tap.take(cp)
+	}
 	sentAt := time.Now().UTC()
 	resp, err := t.base.RoundTrip(req)
 	if err != nil {
-		if tap != nil {
-			tap.take()
-		}
+		done()
 		return nil, err
 	}
 	defer resp.Body.Close()
@@ -175,29 +192,26 @@ func (t *reading) RoundTrip(req *http.Request) (*http.Response, error) {
 		limit = 1 << 62
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	sent, received := done()
 	if err != nil {
-		if tap != nil {
-			tap.take()
-		}
-		return nil, fmt.Errorf("read body of %s: %w", req.URL, err)
+		return nil, fmt.Errorf("read body of %s: %w", req.URL.Redacted(), err)
 	}
 	if int64(len(body)) > limit {
-		if tap != nil {
-			tap.take()
-		}
-		return nil, fmt.Errorf("%s: %w (%d bytes)", req.URL, ErrTooLarge, limit)
+		return nil, fmt.Errorf("%s: %w (%d bytes)", req.URL.Redacted(), ErrTooLarge, limit)
 	}
 	if t.recorder != nil {
-		ex := Exchange{URL: req.URL.String(), Date: sentAt}
-		if tap != nil {
-			ex.Request, ex.Response = tap.take()
+		ex := Exchange{URL: req.URL.String(), Date: sentAt, Request: sent, Response: received}
+		if tap != nil && !t.proxied(req) {
 			ex.IP = tap.remoteIP()
 		}
 		if len(ex.Response) == 0 || !bytes.HasPrefix(ex.Response, []byte("HTTP/")) {
+			// Not the plaintext of the exchange (a tunnel through a proxy):
+			// rebuilt from what Go parsed, the body as received.
 			ex.Request, ex.Response = rebuild(req, resp, body)
 		}
+		ex.Request = withoutHeader(ex.Request, "Proxy-Authorization")
 		if err := t.recorder.Record(ex); err != nil {
-			return nil, fmt.Errorf("%s: %w: %w", req.URL, ErrCapture, err)
+			return nil, fmt.Errorf("%s: %w: %w", req.URL.Redacted(), ErrCapture, err)
 		}
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
