@@ -57,7 +57,8 @@ const WalkReparse = "reparse"
 // what it finds as a crawl would have: records added or updated, a history
 // row for each changed field, the page cache refreshed. Nothing is fetched.
 // each calls fn with the latest capture of every URL that keep accepts, once
-// per URL (a URL handed over twice is stored twice, the later last).
+// per URL (pages are parsed in parallel: a URL handed over twice is stored
+// twice, in no set order).
 //
 // Which captures are listing pages the database says (its walks'
 // frontiers); a database that knows none (a new one, for captures alone)
@@ -183,7 +184,7 @@ func Reparse(ctx context.Context, profileFor func(host string) parser.Profile, s
 		}
 		walkID := walkFor(p.res.URL)
 		if _, ok := runs[walkID]; !ok {
-			runID, err := st.BeginRun(ctx, harvest.Walk{ID: walkID, StartURL: p.res.URL})
+			runID, err := st.BeginRun(ctx, harvest.Walk{ID: walkID, StartURL: source})
 			if err != nil {
 				storeErr = fmt.Errorf("reparse: begin run: %w", err)
 				continue
@@ -202,12 +203,20 @@ func Reparse(ctx context.Context, profileFor func(host string) parser.Profile, s
 		storeErr = flush()
 	}
 	if readErr != nil && storeErr == nil && ctx.Err() == nil {
-		if sum.Pages == 0 {
+		n := 1
+		if joined, ok := readErr.(interface{ Unwrap() []error }); ok {
+			n = len(joined.Unwrap())
+		}
+		if sum.Pages == 0 && n == 1 {
 			storeErr = fmt.Errorf("reparse %s: %w", source, readErr)
 		} else {
-			log.Warn("reading the captures stopped early; what was read is stored", "source", source, "err", readErr)
-			sum.Failed++
+			log.Warn("some captures could not be read; the others are stored", "source", source, "unreadable", n, "err", readErr)
+			sum.Failed += n
 		}
+	}
+	if storeErr == nil && ctx.Err() == nil && sum.Pages == 0 && !anyPage {
+		log.Warn("no usable capture (a 200) of any listing page this database knows", "source", source, "listing_pages", len(walkOf))
+		sum.Failed++
 	}
 	bg := context.WithoutCancel(ctx)
 	for walkID, runID := range runs {

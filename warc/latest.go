@@ -3,6 +3,7 @@ package warc
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,26 +14,33 @@ import (
 	gowarc "github.com/nlnwa/gowarc/v3"
 )
 
-// ReadLatest calls fn for the latest capture of every URL in dir that keep
-// accepts (nil keeps all): the latest response or revisit record by date
-// (a later file wins a tie), with a revisit resolved to its original
-// payload. It finds them through the CDXJ indexes (computing those that are
+// ReadLatest calls fn for the latest good capture of every URL in dir that
+// keep accepts (nil keeps all): the latest response or revisit record with
+// status 200 by date (a later file, then a later record, wins a tie), with
+// a revisit resolved to its original payload — a 304 or an error page
+// captured since does not hide the page as last served. It finds them through the CDXJ indexes (computing those that are
 // missing) and reads only those records, in file order: re-reading a mirror
 // harvested every night costs one read per page, not one per night.
 //
-// Errors name the file and offset, as Read's do.
+// A record that cannot be read (damaged, or a revisit whose original is
+// gone) does not stop the others: its error, naming the file and offset,
+// is returned with the rest, joined, at the end. An error from fn stops
+// at once.
 func ReadLatest(ctx context.Context, dir string, keep func(url string) bool, fn func(Capture) error) error {
 	entries, err := loadIndexes(dir)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", dir, err)
 	}
 	latest := map[string]int{} // URL -> index into entries
+	later := func(a, b entry) bool { // a captured after b
+		return cmp.Or(cmp.Compare(a.timestamp, b.timestamp), cmp.Compare(a.Filename, b.Filename), cmp.Compare(a.offset(), b.offset())) > 0
+	}
 	for i, e := range entries {
-		if keep != nil && !keep(e.URL) {
+		if e.status() != 200 || (keep != nil && !keep(e.URL)) {
 			continue
 		}
 		j, seen := latest[e.URL]
-		if !seen || e.timestamp >= entries[j].timestamp {
+		if !seen || later(e, entries[j]) {
 			latest[e.URL] = i
 		}
 	}
@@ -65,6 +73,7 @@ func ReadLatest(ctx context.Context, dir string, keep func(url string) bool, fn 
 			f.Close()
 		}
 	}()
+	var errs []error
 	for _, i := range picked {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -74,32 +83,36 @@ func ReadLatest(ctx context.Context, dir string, keep func(url string) bool, fn 
 		if e.Mime == revisitMime {
 			o, ok := origins[e.Digest]
 			if !ok {
-				return fmt.Errorf("read %s at offset %s: revisit of %s: no original with payload digest %s in %s", e.Filename, e.Offset, e.URL, e.Digest, dir)
+				errs = append(errs, fmt.Errorf("read %s at offset %s: revisit of %s: no original with payload digest %s in %s", e.Filename, e.Offset, e.URL, e.Digest, dir))
+				continue
 			}
 			src = o
 		}
 		f, ok := files[src.Filename]
 		if !ok {
 			if f, err = os.Open(filepath.Join(dir, src.Filename)); err != nil {
-				return fmt.Errorf("read %s: %w", src.Filename, err)
+				errs = append(errs, fmt.Errorf("read %s: %w", src.Filename, err))
+				continue
 			}
 			files[src.Filename] = f
 		}
 		s, err := recordAt(f, src.offset())
 		if err != nil {
-			return fmt.Errorf("read %s at offset %s: %s: %w", src.Filename, src.Offset, src.URL, err)
+			errs = append(errs, fmt.Errorf("read %s at offset %s: %s: %w", src.Filename, src.Offset, src.URL, err))
+			continue
 		}
 		date, _ := time.Parse(timestamp14, e.timestamp)
 		c := Capture{URL: e.URL, Date: date.UTC(), Status: e.status(), File: e.Filename, Offset: e.offset(), Revisit: e.Mime == revisitMime}
 		c.Header, _ = parseHeader(s.header)
 		if c.Body, err = decodeBody(c.Header, s.payload); err != nil {
-			return fmt.Errorf("read %s at offset %s: %s: %w", src.Filename, src.Offset, src.URL, err)
+			errs = append(errs, fmt.Errorf("read %s at offset %s: %s: %w", src.Filename, src.Offset, src.URL, err))
+			continue
 		}
 		if err := fn(c); err != nil {
 			return err
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // recordAt reads the response record at offset in f, its digests checked.

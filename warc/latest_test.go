@@ -22,6 +22,10 @@ func TestReadLatest(t *testing.T) {
 	// Night two: a changed, b the same (a revisit).
 	mustWrite(t, mustOpen(t, Options{Dir: dir, now: func() time.Time { return t0.Add(24 * time.Hour) }}),
 		at("http://h/a", plain(a2), 24*time.Hour), at("http://h/b", chunked(b, 1000), 24*time.Hour))
+	// Night three: a not modified, b an error page: neither hides the page
+	// as last served.
+	mustWrite(t, mustOpen(t, Options{Dir: dir, now: func() time.Time { return t0.Add(48 * time.Hour) }}),
+		at("http://h/a", notModified, 48*time.Hour), at("http://h/b", []byte("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy"), 48*time.Hour))
 	got := map[string]Capture{}
 	err := ReadLatest(context.Background(), dir, func(u string) bool { return !strings.HasSuffix(u, "/robots.txt") }, func(c Capture) error {
 		if _, dup := got[c.URL]; dup {

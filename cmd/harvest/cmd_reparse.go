@@ -27,7 +27,9 @@ func (m *Main) reparse(ctx context.Context, args []string) error {
 	if len(pos) > 0 || *dir == "" {
 		return fmt.Errorf("%w: reparse needs --warc DIR and takes no arguments", errUsage)
 	}
-	if st, err := os.Stat(*dir); err != nil || !st.IsDir() {
+	if st, err := os.Stat(*dir); err != nil {
+		return fmt.Errorf("--warc: %w", err)
+	} else if !st.IsDir() {
 		return fmt.Errorf("--warc %s: not a directory", *dir)
 	}
 	log := logger()
