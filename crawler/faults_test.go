@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"golang.org/x/text/encoding/charmap"
 
 	"github.com/harvest-archive/harvest"
+	"github.com/harvest-archive/harvest/fetch"
 	"github.com/harvest-archive/harvest/fixtures"
 	"github.com/harvest-archive/harvest/store"
 )
@@ -423,5 +425,37 @@ func TestRobotsServerErrorDisallowsAll(t *testing.T) {
 		if e.URI != "/robots.txt" {
 			t.Errorf("fetched %s although robots.txt answered 503", e.URI)
 		}
+	}
+}
+
+// failingRecorder fails every exchange after the first n.
+type failingRecorder struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (f *failingRecorder) Record(fetch.Exchange) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.n <= 0 {
+		return errors.New("no space left on device")
+	}
+	f.n--
+	return nil
+}
+
+// When the captures cannot be written, the crawl stops fetching at once and
+// says why: it does not go on taking pages it cannot keep.
+func TestCrawlStopsWhenCaptureFails(t *testing.T) {
+	srv := serve(t, 200)
+	db := openDB(t, filepath.Join(t.TempDir(), "h.db"))
+	cfg := testConfig(srv.ListingURL(0))
+	cfg.Recorder = &failingRecorder{n: 4} // robots.txt and three pages
+	_, err := crawl(t, db, cfg)
+	if err == nil || !strings.Contains(err.Error(), "no space left on device") {
+		t.Fatalf("err = %v, want the capture's failure", err)
+	}
+	if n := len(srv.Log()); n > 6 {
+		t.Errorf("%d requests sent; the crawl went on after the captures failed", n)
 	}
 }

@@ -105,6 +105,12 @@ func (h listingHandler) judge(ctx context.Context, r *result) ([]task, error) {
 	if errors.Is(r.err, harvest.ErrChallenge) {
 		return nil, r.err
 	}
+	if errors.Is(r.err, fetch.ErrCapture) {
+		// The captures cannot be written (a full disk): a mirror that
+		// cannot keep what it fetches stops fetching.
+		c.f.Halt()
+		return nil, r.err
+	}
 	var out []task
 	for _, u := range c.follow(ctx, *r) {
 		c.queued(u)
