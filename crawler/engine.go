@@ -247,6 +247,14 @@ func (c *crawl) save(ctx context.Context, rs []result) error {
 			ETag: r.etag, LastModified: r.lastM, Next: r.page.Next, NotModified: r.notModified,
 		}
 	}
+	// The captures of these pages reach the disk before the pages are
+	// committed: after a crash, no page the database holds is missing from
+	// them (the next run fetches again what the database lacks).
+	if s, ok := c.cfg.Recorder.(interface{ Sync() error }); ok {
+		if err := s.Sync(); err != nil {
+			return fmt.Errorf("captures: %w", err)
+		}
+	}
 	counts, err := c.st.SavePages(ctx, pages)
 	if err != nil {
 		return err

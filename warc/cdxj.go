@@ -291,9 +291,14 @@ func indexFile(ctx context.Context, path string) ([]entry, error) {
 	return es, nil
 }
 
-// Index (re)builds NAME.cdxj beside every NAME.warc.gz in dir. It stops at
-// the first damaged file, naming it and the offset.
+// Index (re)builds NAME.cdxj beside every NAME.warc.gz in dir, after
+// finishing the files a writer that died left open (NAME.warc.gz.open: its
+// whole records kept, a record cut off at the end dropped). It stops at the
+// first damaged file, naming it and the offset.
 func Index(ctx context.Context, dir string) error {
+	if _, err := recoverOpen(ctx, dir); err != nil {
+		return fmt.Errorf("index %s: %w", dir, err)
+	}
 	files, err := warcFiles(dir)
 	if err != nil {
 		return fmt.Errorf("index %s: %w", dir, err)

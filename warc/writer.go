@@ -3,6 +3,7 @@ package warc
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -74,7 +75,8 @@ type Writer struct {
 	stats   Stats
 }
 
-// Open prepares a Writer for opts.Dir. It creates the directory and learns
+// Open prepares a Writer for opts.Dir. It creates the directory, finishes
+// the files an earlier writer left open (see Index), and learns
 // the payload digests already captured there (from NAME.cdxj files, or from
 // the WARC files that have none) so that repeated payloads become revisits.
 // The first file is created on the first Write.
@@ -92,6 +94,9 @@ func Open(opts Options) (*Writer, error) {
 		opts.now = time.Now
 	}
 	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("open warc writer: %w", err)
+	}
+	if _, err := recoverOpen(context.Background(), opts.Dir); err != nil {
 		return nil, fmt.Errorf("open warc writer: %w", err)
 	}
 	entries, err := loadIndexes(opts.Dir)
@@ -306,6 +311,7 @@ func (w *Writer) create() error {
 	if err != nil {
 		return fmt.Errorf("create warc file: %w", err)
 	}
+	lockOpen(f)
 	w.serial++
 	w.file, w.name, w.infoID, w.entries = f, name, "", nil
 	if w.buf == nil {

@@ -26,6 +26,10 @@ type recorder struct{ w *warc.Writer }
 
 func (r recorder) Record(ex fetch.Exchange) error { return r.w.Write(warc.Exchange(ex)) }
 
+// Sync puts what was recorded on disk; the crawl calls it before it commits
+// the pages.
+func (r recorder) Sync() error { return r.w.Sync() }
+
 // openCapture opens the WARC writer of a crawl, when --warc asks for one,
 // and sets it as the crawl's recorder. The returned func closes it (writing
 // the CDXJ indexes) and logs what it wrote.
