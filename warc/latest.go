@@ -31,7 +31,7 @@ func ReadLatest(ctx context.Context, dir string, keep func(url string) bool, fn 
 	if err != nil {
 		return fmt.Errorf("read %s: %w", dir, err)
 	}
-	latest := map[string]int{} // URL -> index into entries
+	latest := map[string]int{}       // URL -> index into entries
 	later := func(a, b entry) bool { // a captured after b
 		return cmp.Or(cmp.Compare(a.timestamp, b.timestamp), cmp.Compare(a.Filename, b.Filename), cmp.Compare(a.offset(), b.offset())) > 0
 	}
