@@ -41,6 +41,8 @@ func DecodeHTML(body []byte, contentType string) Decoded {
 			name = "utf-8"
 		} else if e, n := detectCharset(body); e != nil {
 			enc, name, guessed = e, n, true
+		} else {
+			guessed = true // not even a detector's guess: the HTML standard's fallback
 		}
 	}
 	if name == "utf-8" {

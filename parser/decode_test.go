@@ -20,6 +20,7 @@ func TestDecodeHTML(t *testing.T) {
 		{"undeclared cyrillic", "<html><head><title>" + cyr + "</title></head><body><p>" + cyr + "</p><p>" + cyr + "</p></body></html>", "", "windows-1251", "Политбюро", true},
 		{"undeclared latin", "<html><head><title>" + lat + "</title></head><body><p>" + lat + "</p></body></html>", "", "windows-1252", "Déclaration", true},
 		{"utf-8", "<html><body>Журнал</body></html>", "", "utf-8", "Журнал", false},
+		{"undeclared, undetectable", "<html><body>\xc0\xc1\xf5\xf6\xf7</body></html>", "", "windows-1252", "<body>", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -23,6 +23,14 @@ func WithClock(now func() time.Time) Option {
 	}
 }
 
+// WithLock takes the database for this process alone (see Lock) before
+// anything else, migrations included: a newer harvest never upgrades a
+// database under a running crawl. Open fails with harvest.ErrLocked when
+// another process holds it.
+func WithLock() Option {
+	return func(db *DB) { db.lockFirst = true }
+}
+
 // ErrReadOnly means a write was asked of a database opened with OpenReadOnly.
 var ErrReadOnly = errors.New("database is open read-only")
 
@@ -47,17 +55,24 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	for _, o := range opts {
 		o(db)
 	}
-	if err := db.migrate(ctx); err != nil {
-		sqldb.Close()
+	if db.lockFirst {
+		if err := db.Lock(); err != nil {
+			sqldb.Close()
+			return nil, err
+		}
+	}
+	fail := func(err error) (*DB, error) {
+		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := db.migrate(ctx); err != nil {
+		return fail(err)
 	}
 	if err := db.prepare(ctx); err != nil {
-		sqldb.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return fail(err)
 	}
 	if db.version, err = db.SchemaVersion(ctx); err != nil {
-		sqldb.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return fail(err)
 	}
 	return db, nil
 }

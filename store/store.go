@@ -15,10 +15,11 @@ import (
 
 // DB is an open harvest database.
 type DB struct {
-	db    *sql.DB
-	path  string
-	lock  *fileLock
-	stmts struct {
+	lockFirst bool // Open takes the lock before migrating (WithLock)
+	db        *sql.DB
+	path      string
+	lock      *fileLock
+	stmts     struct {
 		sel, ins, upd, chg, touch  *sql.Stmt // records
 		enqueue, done, keep, cache *sql.Stmt // frontier and pages
 		known                      *sql.Stmt

@@ -100,6 +100,26 @@ func TestLockRefusesSecondHolder(t *testing.T) {
 	}
 }
 
+// With WithLock the lock comes before anything else: a second process is
+// refused before it could migrate the database under the first.
+func TestWithLockComesBeforeMigrating(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "h.db")
+	a, err := Open(ctx, path, WithLock())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(ctx, path, WithLock()); !errors.Is(err, harvest.ErrLocked) {
+		t.Fatalf("second Open: %v, want ErrLocked", err)
+	}
+	a.Close()
+	b, err := Open(ctx, path, WithLock())
+	if err != nil {
+		t.Fatalf("Open after release: %v", err)
+	}
+	b.Close()
+}
+
 // A database made by the first schema opens in this harvest, upgraded, with
 // its records kept and usable.
 func TestOpenUpgradesAnOldDatabase(t *testing.T) {

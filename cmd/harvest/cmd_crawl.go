@@ -127,12 +127,8 @@ func pickProfile(name, startURL string) (parser.Profile, error) {
 func runCrawl(ctx context.Context, path string, cfg crawler.Config, capture warcOptions) (harvest.RunSummary, error) {
 	_, statErr := os.Stat(path)
 	created := errors.Is(statErr, os.ErrNotExist)
-	db, err := store.Open(ctx, path)
+	db, err := store.Open(ctx, path, store.WithLock())
 	if err != nil {
-		return harvest.RunSummary{}, err
-	}
-	if err := db.Lock(); err != nil {
-		db.Close()
 		return harvest.RunSummary{}, err
 	}
 	closeCapture, err := openCapture(capture, &cfg)

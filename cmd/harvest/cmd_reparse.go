@@ -34,14 +34,11 @@ func (m *Main) reparse(ctx context.Context, args []string) error {
 	}
 	log := logger()
 	tuneGC()
-	st, err := store.Open(ctx, *db)
+	st, err := store.Open(ctx, *db, store.WithLock())
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := st.Lock(); err != nil {
-		return err
-	}
 	// With --profile auto each page's host chooses, as a crawl's start URL does.
 	profileFor := parser.ForHost
 	if *profile != "auto" && *profile != "" {
