@@ -199,4 +199,7 @@ type PageResult struct {
 	// NotModified is a 304 answer: the records the page held last time are
 	// seen again as they were.
 	NotModified bool
+	// SeenAt is when the page was fetched, when that was not now (a page
+	// re-parsed from its capture): its records were seen then. Zero: now.
+	SeenAt time.Time
 }

@@ -87,9 +87,9 @@ func (db *DB) prepare(ctx context.Context) error {
 		{&db.stmts.sel, `SELECT title, date, date_text, summary, gone_at FROM records WHERE url = ?`, false},
 		{&db.stmts.ins, `INSERT INTO records (url, title, date, date_text, summary, listing_url, first_seen, last_seen, last_walk) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (url) DO NOTHING`, true},
-		{&db.stmts.upd, `UPDATE records SET title = ?, date = ?, date_text = ?, summary = ?, listing_url = ?, last_seen = ?, last_walk = ?, gone_at = NULL WHERE url = ?`, true},
+		{&db.stmts.upd, `UPDATE records SET title = ?, date = ?, date_text = ?, summary = ?, listing_url = ?, last_seen = MAX(last_seen, ?), last_walk = ?, gone_at = NULL WHERE url = ?`, true},
 		{&db.stmts.chg, `INSERT INTO record_changes (url, changed_at, field, old_value, new_value, listing_url, run_id) VALUES (?, ?, ?, ?, ?, ?, ?)`, true},
-		{&db.stmts.touch, `UPDATE records SET last_seen = ?, last_walk = ?, gone_at = NULL WHERE url = ?`, true},
+		{&db.stmts.touch, `UPDATE records SET last_seen = MAX(last_seen, ?), last_walk = ?, gone_at = NULL WHERE url = ?`, true},
 		{&db.stmts.enqueue, `INSERT INTO frontier (walk_id, url, seq, state, updated_at, kind)
 			VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM frontier WHERE walk_id = ?), 'pending', ?, ?)
 			ON CONFLICT (walk_id, url) DO NOTHING`, true},

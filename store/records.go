@@ -48,6 +48,9 @@ func (db *DB) SavePages(ctx context.Context, pages []harvest.PageResult) ([]harv
 }
 
 func (db *DB) savePage(ctx context.Context, tx *sql.Tx, p harvest.PageResult, now string) (harvest.Counts, error) {
+	if !p.SeenAt.IsZero() {
+		now = harvest.FormatTime(p.SeenAt)
+	}
 	var c harvest.Counts
 	var err error
 	if p.NotModified {

@@ -64,6 +64,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Backend) {
 		{"RunsBeginFinishAndShowInStats", testRuns},
 		{"KindsAreStoredAndReturned", testKinds},
 		{"ListingPagesUnderNewestWalk", testListingPages},
+		{"PagesSeenEarlierKeepTheirTime", testSeenAt},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			clk := &clock{t: Start}
@@ -444,5 +445,27 @@ func testListingPages(t *testing.T, b store.Backend, clk *clock) {
 	stop := errors.New("stop")
 	if err := b.ListingPages(ctx, func(string, int64) error { return stop }); !errors.Is(err, stop) {
 		t.Errorf("ListingPages returned %v, want fn's error", err)
+	}
+}
+
+// A page re-parsed from a capture (SeenAt) stores its records as seen when
+// it was captured; a capture older than what is stored never moves
+// last_seen back.
+func testSeenAt(t *testing.T, b store.Backend, clk *clock) {
+	w := walk(t, b)
+	captured := Start.Add(-48 * time.Hour)
+	save(t, b, harvest.PageResult{WalkID: w.ID, URL: listing, Status: 200, SeenAt: captured,
+		Records: []harvest.Record{rec("http://x/document/a", "A")}})
+	got := records(t, b)
+	if len(got) != 1 || !got[0].FirstSeen.Equal(captured) || !got[0].LastSeen.Equal(captured) {
+		t.Fatalf("records %+v; want first and last seen at the capture, %v", got, captured)
+	}
+	later := clk.add(time.Hour)
+	save(t, b, harvest.PageResult{WalkID: w.ID, URL: listing, Status: 200, Records: []harvest.Record{rec("http://x/document/a", "A")}})
+	save(t, b, harvest.PageResult{WalkID: w.ID, URL: listing, Status: 200, SeenAt: captured.Add(time.Hour),
+		Records: []harvest.Record{rec("http://x/document/a", "A")}})
+	got = records(t, b)
+	if !got[0].FirstSeen.Equal(captured) || !got[0].LastSeen.Equal(later) {
+		t.Errorf("first seen %v, last seen %v; want %v and %v", got[0].FirstSeen, got[0].LastSeen, captured, later)
 	}
 }
