@@ -26,7 +26,11 @@ func FetchRobots(ctx context.Context, cl *Client, start *url.URL, agent string) 
 	if err != nil {
 		return nil, err
 	}
-	return ParseRobots(resp.Status, resp.Body, agent)
+	r, err := ParseRobots(resp.Status, resp.Body, agent)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", u, err)
+	}
+	return r, nil
 }
 
 // ParseRobots reads a robots.txt answer of the given status.
