@@ -1,0 +1,195 @@
+package crawler_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/harvest-archive/harvest"
+	"github.com/harvest-archive/harvest/crawler"
+	"github.com/harvest-archive/harvest/fixtures"
+	"github.com/harvest-archive/harvest/store"
+)
+
+// The hostile pagers, redirects and pages of issue 10, each through the
+// fixture server's knob made for it.
+
+// hostile starts a fixture server of archive a with the knobs set by set.
+func hostile(t testing.TB, a *fixtures.Archive, set func(s *fixtures.Server)) *fixtures.Server {
+	t.Helper()
+	srv := fixtures.NewServer(a)
+	set(srv)
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// logged is a test config whose logger writes everything, debug included,
+// to the returned buffer.
+func logged(start string) (crawler.Config, *syncBuffer) {
+	cfg := testConfig(start)
+	cfg.IgnoreRobots = true
+	var buf syncBuffer
+	cfg.Logger = slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	return cfg, &buf
+}
+
+// syncBuffer is a bytes.Buffer that the crawl's goroutines may log to at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// wantServed is what the harvest must store of docs, keyed by the URL the
+// server serves each at (fixtures.Server.DocURL).
+func wantServed(srv *fixtures.Server, docs []fixtures.Doc) map[string]docFields {
+	out := map[string]docFields{}
+	for _, d := range docs {
+		u := srv.DocURL(d)
+		out[u] = docFields{u, d.Title, d.Date, d.DateText, d.Summary}
+	}
+	return out
+}
+
+// frontier is every page of the start URL's last walk.
+func frontier(t testing.TB, db *store.DB, start string) []store.FrontierPage {
+	t.Helper()
+	walk, err := db.LastWalk(context.Background(), start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages, err := db.Frontier(context.Background(), walk.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pages
+}
+
+// A listing that redirects (same host, /search to /en/search) has its
+// path-relative record links resolved against the URL it ended at; the walk
+// goes on from there, so that no later page is redirected again, and the
+// A results line claiming an absurd total ("1 - 10 of 1,000,000,000" on a
+// 50-record listing) is checked against the pages before pages are queued:
+// not borne out, it is set aside with a warning and the walk follows the next
+// A listing's true total beyond the pages seen is trusted once its last page
+// is seen to hold records: every page is queued and fetched concurrently, each
+// once, no request more than the pages.
+func TestCrawlTrustsAConfirmedTotal(t *testing.T) {
+	srv := serve(t, 1000)
+	srv.Latency = 5 * time.Millisecond
+	db := openDB(t, filepath.Join(t.TempDir(), "h.db"))
+	cfg := testConfig(srv.ListingURL(0))
+	cfg.Concurrency = 4
+	sum, err := crawl(t, db, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Pages != 100 || sum.Requests != 101 || len(stored(t, db)) != 1000 {
+		t.Errorf("%+v; want 100 pages in 101 requests, 1000 records", sum)
+	}
+	if srv.MaxInFlight() < 3 {
+		t.Errorf("at most %d requests in flight: pages were not queued", srv.MaxInFlight())
+	}
+}
+
+// With no total stated, a next link that is unusable (the page itself, a
+// jump to ?page=1000000000, javascript:) is a broken pager, not the end of
+// the listing: the run ends partial, naming the page and the problem. No
+// Records left unclosed on one page make the parser find fewer records than
+// the page states. That shortfall is the page's, not drift: no pass fetches
+// A page in windows-1251 with no charset declared is stored as correct UTF-8,
+// and flagged: a warning names the page and the guessed charset, and the
+// A page with no results whose search form carries a reCAPTCHA widget is an
+// empty listing, not a bot challenge, whatever its status; and a record whose
+// summary says "yielded no results" does not make its page empty.
+func TestCrawlCaptchaFormsAndNoResultsText(t *testing.T) {
+	t.Run("recaptcha in a form, 200", func(t *testing.T) {
+		srv := hostile(t, fixtures.NewArchive(30, 7), func(s *fixtures.Server) { s.Recaptcha = true })
+		db := openDB(t, filepath.Join(t.TempDir(), "h.db"))
+		cfg, _ := logged(srv.URL + "/search?search_api_fulltext=nothing")
+		sum, err := crawl(t, db, cfg)
+		if err != nil || sum.Outcome != harvest.OutcomeComplete || sum.Pages != 1 || len(stored(t, db)) != 0 {
+			t.Errorf("err = %v, %+v; want a complete run of one empty page", err, sum)
+		}
+	})
+	t.Run("recaptcha in a form, 403", func(t *testing.T) {
+		// A site that answers its own empty search 403 with the form on it
+		// is not refusing automated access: the page fails (403), the run
+		// is partial, not refused.
+		srv := fixtures.NewServer(fixtures.NewArchive(30, 7))
+		srv.Recaptcha = true
+		front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			rec := httptest.NewRecorder()
+			srv.ServeHTTP(rec, r)
+			for k, v := range rec.Header() {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = w.Write(rec.Body.Bytes())
+		}))
+		defer front.Close()
+		db := openDB(t, filepath.Join(t.TempDir(), "h.db"))
+		cfg, _ := logged(front.URL + "/search?search_api_fulltext=nothing")
+		_, err := crawl(t, db, cfg)
+		if errors.Is(err, harvest.ErrChallenge) || !errors.Is(err, harvest.ErrPartial) || !strings.Contains(err.Error(), "403") {
+			t.Errorf("err = %v; want a partial run whose page failed with 403, no challenge", err)
+		}
+	})
+	t.Run("summary says no results", func(t *testing.T) {
+		srv := hostile(t, fixtures.NewArchive(30, 7), func(s *fixtures.Server) { s.SummarySaysNoResults = true })
+		db := openDB(t, filepath.Join(t.TempDir(), "h.db"))
+		cfg, _ := logged(srv.ListingURL(0))
+		if _, err := crawl(t, db, cfg); err != nil {
+			t.Fatal(err)
+		}
+		recs := stored(t, db)
+		if len(recs) != 30 {
+			t.Errorf("%d records, want 30", len(recs))
+		}
+		d := srv.Archive.Docs()[1]
+		if got := recs[srv.DocURL(d)].Summary; got != fixtures.NoResultsSummary {
+			t.Errorf("summary %q, want %q", got, fixtures.NoResultsSummary)
+		}
+	})
+}
+
+// A start URL with credentials: they are sent (Basic auth) to its host, and
+// kept nowhere: not in records, listing URLs, frontier, walks, runs, pages,
+// The table markup (one cell per field) end to end: every record's date and
+// summary stored.
+func TestCrawlTableMarkup(t *testing.T) {
+	srv := hostile(t, fixtures.NewArchive(120, 7), func(s *fixtures.Server) { s.Style = "table" })
+	db := openDB(t, filepath.Join(t.TempDir(), "h.db"))
+	cfg, _ := logged(srv.ListingURL(0))
+	cfg.Concurrency = 2
+	if _, err := crawl(t, db, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(wantServed(srv, srv.Archive.Docs()), gotDocs(stored(t, db))); diff != "" {
+		t.Errorf("stored records (-want +got):\n%s", diff)
+	}
+}
