@@ -193,3 +193,27 @@ func TestCrawlTableMarkup(t *testing.T) {
 		t.Errorf("stored records (-want +got):\n%s", diff)
 	}
 }
+
+// frontier keeps it.
+func TestCrawlFlagsAGuessedCharset(t *testing.T) {
+	srv := hostile(t, fixtures.NewCyrillicArchive(30, 3), func(s *fixtures.Server) { s.Windows1251 = true })
+	db := openDB(t, filepath.Join(t.TempDir(), "h.db"))
+	cfg, logs := logged(srv.ListingURL(0))
+	if _, err := crawl(t, db, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(wantServed(srv, srv.Archive.Docs()), gotDocs(stored(t, db))); diff != "" {
+		t.Errorf("stored records (-want +got):\n%s", diff)
+	}
+	for _, p := range frontier(t, db, srv.ListingURL(0)) {
+		if p.Charset != "windows-1251 (guessed)" {
+			t.Errorf("frontier %s charset %q, want windows-1251 (guessed)", p.URL, p.Charset)
+		}
+	}
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(line, "charset") && strings.Contains(line, "guessed") && strings.Contains(line, "windows-1251") && strings.Contains(line, srv.ListingURL(1)) {
+			return
+		}
+	}
+	t.Errorf("no warning names page 1 and its guessed charset:\n%s", logs)
+}

@@ -11,6 +11,10 @@ import (
 	"github.com/harvest-archive/harvest/parser"
 )
 
+// guessedMark follows the charset kept for a page whose charset was not
+// declared but detected (see fetch.Response.Guessed).
+const guessedMark = " (guessed)"
+
 // listingHandler fetches, parses and judges listing pages: the records they
 // hold, their next links, and the whole listing once it is numbered.
 type listingHandler struct{ *crawl }
@@ -62,6 +66,12 @@ func (h listingHandler) fetch(ctx context.Context, t task) result {
 			r.err = &fetch.Error{URL: u, Status: resp.Status, Err: errors.New(http.StatusText(resp.Status))}
 		}
 		return r
+	}
+	if resp.Guessed {
+		// Nothing declared the charset: it was detected, and may be wrong.
+		// The frontier keeps it so flagged.
+		r.charset = resp.Charset + guessedMark
+		r.page.Warnings = append(r.page.Warnings, fmt.Sprintf("%s: no charset declared; decoded as %s, a charset guessed from its bytes", u, resp.Charset))
 	}
 	if resp.Invalid > 0 {
 		r.page.Warnings = append(r.page.Warnings, fmt.Sprintf("%s: %d bytes not valid in its charset %s were replaced with U+FFFD", u, resp.Invalid, resp.Charset))
