@@ -3,10 +3,13 @@ package crawler_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -216,4 +219,61 @@ func TestCrawlFlagsAGuessedCharset(t *testing.T) {
 		}
 	}
 	t.Errorf("no warning names page 1 and its guessed charset:\n%s", logs)
+}
+
+// logs or errors.
+func TestCrawlKeepsNoCredentials(t *testing.T) {
+	const user, pass = "archivist", "s3cret-Pa55word"
+	srv := hostile(t, fixtures.NewArchive(30, 7), func(s *fixtures.Server) { s.BasicAuth = user + ":" + pass })
+	path := filepath.Join(t.TempDir(), "h.db")
+	db, err := store.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(srv.ListingURL(0))
+	u.User = url.UserPassword(user, pass)
+	cfg, logs := logged(u.String())
+	cfg.IgnoreRobots = false
+	sum, err := crawl(t, db, cfg)
+	if err != nil {
+		t.Fatalf("crawl: %v (%+v)", err, sum)
+	}
+	if diff := cmp.Diff(wantServed(srv, srv.Archive.Docs()), gotDocs(stored(t, db))); diff != "" {
+		t.Errorf("stored records (-want +got):\n%s", diff)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	secrets := []string{pass, base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))}
+	for _, f := range []string{path, path + "-wal"} {
+		b, err := os.ReadFile(f)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range secrets {
+			if bytes.Contains(b, []byte(s)) {
+				t.Errorf("%s holds the credentials", filepath.Base(f))
+			}
+		}
+	}
+	for _, s := range secrets {
+		if strings.Contains(logs.String(), s) || strings.Contains(sum.Message, s) {
+			t.Errorf("the logs or the summary hold the credentials:\n%s", logs)
+		}
+	}
+	// Without the credentials the site refuses: the run fails, and its error
+	// names no password either.
+	u.User = url.UserPassword(user, "wrong-"+pass)
+	cfg2, logs2 := logged(u.String())
+	db2 := openDB(t, filepath.Join(t.TempDir(), "h2.db"))
+	_, err = crawl(t, db2, cfg2)
+	if err == nil {
+		t.Fatal("a wrong password gave no error")
+	}
+	if strings.Contains(err.Error(), "wrong-") || strings.Contains(logs2.String(), "wrong-") {
+		t.Errorf("the error or logs hold the password: %v\n%s", err, logs2)
+	}
 }

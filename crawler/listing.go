@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/harvest-archive/harvest"
 	"github.com/harvest-archive/harvest/fetch"
@@ -81,12 +83,28 @@ func (h listingHandler) fetch(ctx context.Context, t task) result {
 		c.f.Halt()
 	}
 	page.Warnings = append(r.page.Warnings, page.Warnings...)
+	for i, rec := range page.Records {
+		if strings.Contains(rec.URL, "@") {
+			page.Records[i].URL = withoutUserinfo(rec.URL)
+		}
+	}
 	r.page, r.err = page, err
 	if page.Next != "" {
 		// Listing URLs are compared in one form: query parameters sorted.
 		r.page.Next, _ = listingURL(nil, page.Next)
 	}
 	return r
+}
+
+// withoutUserinfo drops the credentials of a URL (a link written
+// http://user:pass@host/...): harvest keeps none.
+func withoutUserinfo(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	u.User = nil
+	return u.String()
 }
 
 // parse runs the parser, turning a panic on some unforeseen page into that

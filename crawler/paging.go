@@ -137,6 +137,7 @@ func listingURL(base *url.URL, ref string) (string, error) {
 		return "", err
 	}
 	u, _ := url.Parse(c)
+	u.User = nil // credentials are sent, never kept (see Config.Auth)
 	if u.RawQuery != "" {
 		q, err := url.ParseQuery(u.RawQuery)
 		if err != nil {

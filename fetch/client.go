@@ -34,6 +34,9 @@ type Config struct {
 	Retry       Retry
 	// Host is the one host requests and redirects may go to ("" : any).
 	Host string
+	// Auth, when set, is sent as Basic credentials with every request to
+	// Host (and only there); the recorder gets it redacted.
+	Auth *url.Userinfo
 	// Recorder, when set, is handed every exchange as it crossed the wire.
 	Recorder Recorder
 }
@@ -106,6 +109,10 @@ func New(ctx context.Context, cfg Config) *Client {
 	var rt http.RoundTripper = &reading{base: base, maxBody: cfg.MaxBody, recorder: cfg.Recorder}
 	rt = &pausing{next: rt, gate: cl.gate, maxPause: cfg.Retry.MaxWait}
 	rt = &refusing{next: rt, halted: &cl.halted}
+	if cfg.Auth != nil && cfg.Host != "" {
+		pass, _ := cfg.Auth.Password()
+		rt = &authorizing{next: rt, host: cfg.Host, user: cfg.Auth.Username(), pass: pass}
+	}
 	rt = &politeness{next: rt, gate: cl.gate, timeout: cfg.Timeout, halted: &cl.halted, requests: &cl.requests}
 
 	c := colly.NewCollector(colly.StdlibContext(ctx))
