@@ -69,6 +69,7 @@ type crawl struct {
 type result struct {
 	kind        string
 	url         string
+	final       string // where a redirect led, when it did; "" otherwise
 	status      int
 	charset     string
 	invalid     int

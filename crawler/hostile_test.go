@@ -277,3 +277,40 @@ func TestCrawlKeepsNoCredentials(t *testing.T) {
 		t.Errorf("the error or logs hold the password: %v\n%s", err, logs2)
 	}
 }
+
+// redirect is logged once.
+func TestCrawlFollowsAListingRedirect(t *testing.T) {
+	for _, c := range []int{1, 3} {
+		t.Run(map[int]string{1: "one page at a time", 3: "three at a time"}[c], func(t *testing.T) {
+			srv := hostile(t, fixtures.NewArchive(50, 7), func(s *fixtures.Server) { s.Redirect = true })
+			db := openDB(t, filepath.Join(t.TempDir(), "h.db"))
+			cfg, logs := logged(srv.URL + "/search")
+			cfg.Concurrency = c
+			sum, err := crawl(t, db, cfg)
+			if err != nil {
+				t.Fatalf("crawl: %v (%+v)", err, sum)
+			}
+			if diff := cmp.Diff(wantServed(srv, srv.Archive.Docs()), gotDocs(stored(t, db))); diff != "" {
+				t.Errorf("stored records (-want +got):\n%s", diff)
+			}
+			redirects := 0
+			for _, h := range srv.Log() {
+				if h.Status == http.StatusMovedPermanently {
+					redirects++
+				}
+				if srv.Hits(h.URI) > 1 {
+					t.Errorf("%s asked %d times", h.URI, srv.Hits(h.URI))
+				}
+			}
+			if redirects != 1 {
+				t.Errorf("%d requests redirected, want only the first page's", redirects)
+			}
+			if sum.Pages != 5 || sum.Requests != 6 {
+				t.Errorf("%d pages in %d requests; want 5 pages in 6 (the first page redirected)", sum.Pages, sum.Requests)
+			}
+			if n := strings.Count(logs.String(), "listing redirected"); n != 1 {
+				t.Errorf("redirect logged %d times, want once:\n%s", n, logs)
+			}
+		})
+	}
+}

@@ -78,7 +78,15 @@ func (h listingHandler) fetch(ctx context.Context, t task) result {
 	if resp.Invalid > 0 {
 		r.page.Warnings = append(r.page.Warnings, fmt.Sprintf("%s: %d bytes not valid in its charset %s were replaced with U+FFFD", u, resp.Invalid, resp.Charset))
 	}
-	page, err := parse(resp.Body, u, c.cfg.Profile)
+	// A page that was redirected is read where it ended: its relative links
+	// resolve against the final URL, and its next link leads on from there.
+	at := u
+	if resp.Redirected {
+		if f, err := listingURL(nil, resp.URL); err == nil && f != u {
+			at, r.final = f, f
+		}
+	}
+	page, err := parse(resp.Body, at, c.cfg.Profile)
 	if errors.Is(err, harvest.ErrChallenge) {
 		c.f.Halt()
 	}
@@ -133,6 +141,9 @@ func (h listingHandler) judge(ctx context.Context, r *result) ([]task, error) {
 	if errors.Is(r.err, harvest.ErrChallenge) {
 		return nil, r.err
 	}
+	if r.final != "" {
+		c.noteRedirect(r.url, r.final)
+	}
 	var out []task
 	for _, u := range c.follow(ctx, *r) {
 		c.queued(u)
@@ -155,6 +166,24 @@ func (h listingHandler) stored(r result, cnt harvest.Counts) {
 	c.noteTotal(r)
 	c.noteCaughtUp(r, cnt)
 	c.log.Debug("page stored", "url", r.url, "records", len(r.page.Records), "new", cnt.New, "not_modified", r.notModified, "strategy", r.page.Strategy)
+}
+
+// noteRedirect remembers that the listing page u moved to final (on the
+// host: fetch refuses others): the walk goes on from final's links, so that
+// later pages are not redirected again, and final counts as met. It logs the
+// first redirect of the run, the others at debug level.
+func (c *crawl) noteRedirect(u, final string) {
+	c.queued(final)
+	c.markHandled(final)
+	if u == c.start {
+		c.startFinal = final
+	}
+	if c.redirected {
+		c.log.Debug("listing redirected", "from", u, "to", final)
+		return
+	}
+	c.redirected = true
+	c.log.Info("listing redirected; walking it from where it moved", "from", u, "to", final)
 }
 
 // follow decides which pages a result leads to: its next page, if it is on

@@ -1,6 +1,7 @@
 package crawler
 
 import (
+	"cmp"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -17,13 +18,15 @@ type paging struct {
 	order   map[string]int  // pages met in this run, in order
 	handled map[string]bool // pages fetched in this run (stored or failed)
 
-	startNext string   // the first page's next link
-	perPage   int      // records per page, from the first page's window
-	firstTot  int      // the total the first page stated
-	pat       *pattern // how pages are numbered, once known
-	gen       int      // the next page number to send for from pat
-	pages     int      // how many pages the listing has, by its total
-	metPage   []bool   // page numbers met in this run, once pat is known
+	startFinal string   // where the first page was redirected to, if it was
+	redirected bool     // a listing page was redirected in this run (logged once)
+	startNext  string   // the first page's next link
+	perPage    int      // records per page, from the first page's window
+	firstTot   int      // the total the first page stated
+	pat        *pattern // how pages are numbered, once known
+	gen        int      // the next page number to send for from pat
+	pages      int      // how many pages the listing has, by its total
+	metPage    []bool   // page numbers met in this run, once pat is known
 }
 
 // met reports whether u was met in this run.
@@ -60,7 +63,7 @@ func (c *crawl) pageNumber(u string) (int, bool) {
 	if c.pat == nil {
 		return 0, false
 	}
-	if u == c.start {
+	if u == c.start || (u == c.startFinal && u != "") {
 		return 0, true
 	}
 	k, ok := c.pat.index(u)
@@ -103,7 +106,7 @@ func (c *crawl) allPages(r result) []string {
 	case r.url != c.startNext || c.startNext == "" || c.pat != nil:
 		return nil
 	}
-	pat, ok := pagePattern(c.start, c.startNext, c.perPage)
+	pat, ok := pagePattern(cmp.Or(c.startFinal, c.start), c.startNext, c.perPage)
 	if !ok || w.First != c.perPage+1 {
 		c.log.Info("pages are not numbered in a way harvest can predict; following next links one by one", "page", r.url)
 		return nil
