@@ -314,3 +314,57 @@ func TestCrawlFollowsAListingRedirect(t *testing.T) {
 		})
 	}
 }
+
+// every page again, and the run names the page.
+func TestCrawlParseShortfallIsNotDrift(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		style   string
+		missing bool // besides, a record of page 1 is cut out of it
+	}{
+		{"two records unclosed", "", false},
+		{"two records unclosed, table", "table", false},
+		{"a record missing", "", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := hostile(t, fixtures.NewArchive(50, 7), func(s *fixtures.Server) {
+				s.Style, s.Unclosed = tt.style, []int{1}
+				cut := srv0(s).Path()
+				s.Mangle = func(r *http.Request, body []byte) []byte {
+					if !tt.missing || r.URL.Query().Get("page") != "1" {
+						return body
+					}
+					i := bytes.Index(body, []byte(cut))
+					start := bytes.LastIndex(body[:i], []byte("<tr"))
+					end := i + bytes.Index(body[i:], []byte("</tr>\n")) + len("</tr>\n")
+					return append(body[:start:start], body[end:]...)
+				}
+			})
+			db := openDB(t, filepath.Join(t.TempDir(), "h.db"))
+			cfg, logs := logged(srv.ListingURL(0))
+			sum, err := crawl(t, db, cfg)
+			for i := range 5 {
+				if n := srv.Hits(uri(srv, i)); n != 1 {
+					t.Errorf("%s asked %d times: a shortfall taken for drift", uri(srv, i), n)
+				}
+			}
+			if sum.Repaired != 0 {
+				t.Errorf("%d pages repaired", sum.Repaired)
+			}
+			got := len(stored(t, db))
+			if got == 50 && !tt.missing {
+				if err != nil {
+					t.Errorf("every record found, yet err = %v", err)
+				}
+				return // the parser kept every record: nothing to name
+			}
+			if !errors.Is(err, harvest.ErrPartial) || !strings.Contains(err.Error(), srv.ListingURL(1)) || !strings.Contains(err.Error(), "where the page states 10") {
+				t.Errorf("err = %v; want a partial run naming page 1's shortfall (%d records stored)\n%s", err, got, logs)
+			}
+		})
+	}
+}
+
+// srv0 is the sixth record of page 1 (0-based index 15 of the archive): past
+// the unclosed third and fourth.
+func srv0(s *fixtures.Server) fixtures.Doc { return s.Archive.Docs()[15] }

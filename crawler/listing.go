@@ -144,6 +144,7 @@ func (h listingHandler) judge(ctx context.Context, r *result) ([]task, error) {
 	if r.final != "" {
 		c.noteRedirect(r.url, r.final)
 	}
+	c.noteShortfall(*r)
 	var out []task
 	for _, u := range c.follow(ctx, *r) {
 		c.queued(u)
@@ -184,6 +185,21 @@ func (c *crawl) noteRedirect(u, final string) {
 	}
 	c.redirected = true
 	c.log.Info("listing redirected; walking it from where it moved", "from", u, "to", final)
+}
+
+// noteShortfall records a page on which the parser found fewer records than
+// the page's own results line states ("11 - 20 of 50" and nine records): the
+// page's markup lost them, which is no drift — fetching the listing again
+// would find the same — and the records the walk did not see must not be
+// marked gone. The run ends partial, naming the page.
+func (c *crawl) noteShortfall(r result) {
+	w := r.page.Window
+	if r.err != nil || r.notModified || w.First <= 0 || w.Last < w.First {
+		return
+	}
+	if want, got := w.Last-w.First+1, len(r.page.Records); got < want {
+		c.problems = append(c.problems, fmt.Sprintf("%s: found %d records where the page states %d", r.url, got, want))
+	}
 }
 
 // follow decides which pages a result leads to: its next page, if it is on
