@@ -70,6 +70,7 @@ type result struct {
 	kind        string
 	url         string
 	final       string // where a redirect led, when it did; "" otherwise
+	broken      string // what is wrong with the page's pager, when it has a next link that cannot be followed
 	status      int
 	charset     string
 	invalid     int

@@ -368,3 +368,61 @@ func TestCrawlParseShortfallIsNotDrift(t *testing.T) {
 // srv0 is the sixth record of page 1 (0-based index 15 of the archive): past
 // the unclosed third and fourth.
 func srv0(s *fixtures.Server) fixtures.Doc { return s.Archive.Docs()[15] }
+
+// next link at all, or one marked disabled, is a legitimate end.
+func TestCrawlBrokenPagerIsNoEnd(t *testing.T) {
+	for _, tt := range []struct {
+		pager string
+		want  string
+	}{
+		{"self", "next link points to the page itself"},
+		{"huge", "next link jumps from page 0 to page 1000000000"},
+		{"javascript", "next link is not a page: javascript:void(0)"},
+	} {
+		t.Run(tt.pager, func(t *testing.T) {
+			srv := hostile(t, fixtures.NewArchive(50, 7), func(s *fixtures.Server) { s.NoTotal, s.Pager = true, tt.pager })
+			db := openDB(t, filepath.Join(t.TempDir(), "h.db"))
+			cfg, _ := logged(srv.ListingURL(0))
+			sum, err := crawl(t, db, cfg)
+			if !errors.Is(err, harvest.ErrPartial) {
+				t.Fatalf("err = %v (%+v), want a partial run", err, sum)
+			}
+			if !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), srv.ListingURL(0)) {
+				t.Errorf("err = %v; want it to name %s and say %q", err, srv.ListingURL(0), tt.want)
+			}
+			if sum.Outcome != harvest.OutcomePartial {
+				t.Errorf("outcome %s, want partial", sum.Outcome)
+			}
+			for _, h := range srv.Log() {
+				if srv.Hits(h.URI) > 1 {
+					t.Errorf("%s asked %d times", h.URI, srv.Hits(h.URI))
+				}
+			}
+		})
+	}
+	t.Run("true pager", func(t *testing.T) {
+		srv := hostile(t, fixtures.NewArchive(50, 7), func(s *fixtures.Server) { s.NoTotal = true })
+		db := openDB(t, filepath.Join(t.TempDir(), "h.db"))
+		cfg, _ := logged(srv.ListingURL(0))
+		if sum, err := crawl(t, db, cfg); err != nil || len(stored(t, db)) != 50 {
+			t.Fatalf("err = %v (%+v), %d records; want a complete run of 50", err, sum, len(stored(t, db)))
+		}
+	})
+	t.Run("disabled next link on the last page", func(t *testing.T) {
+		srv := hostile(t, fixtures.NewArchive(50, 7), func(s *fixtures.Server) {
+			s.NoTotal = true
+			s.Mangle = func(r *http.Request, body []byte) []byte {
+				if r.URL.Query().Get("page") != "4" {
+					return body
+				}
+				return bytes.Replace(body, []byte("</ul>\n</nav>"),
+					[]byte(`<li class="pager__item pager__item--next disabled"><a href="#" rel="next" aria-disabled="true">Next ›</a></li></ul>`+"\n</nav>"), 1)
+			}
+		})
+		db := openDB(t, filepath.Join(t.TempDir(), "h.db"))
+		cfg, _ := logged(srv.ListingURL(0))
+		if sum, err := crawl(t, db, cfg); err != nil || len(stored(t, db)) != 50 {
+			t.Fatalf("err = %v (%+v), %d records; want a complete run of 50", err, sum, len(stored(t, db)))
+		}
+	})
+}

@@ -91,6 +91,11 @@ func (h listingHandler) fetch(ctx context.Context, t task) result {
 		c.f.Halt()
 	}
 	page.Warnings = append(r.page.Warnings, page.Warnings...)
+	if w := page.Window; err == nil && page.Next == "" && len(page.Records) > 0 && (w.Total == 0 || w.Last < w.Total) {
+		// No usable next link, and nothing says this is the last page: a
+		// next link that is there but unusable is a broken pager.
+		r.broken = brokenNext(resp.Body, at)
+	}
 	for i, rec := range page.Records {
 		if strings.Contains(rec.URL, "@") {
 			page.Records[i].URL = withoutUserinfo(rec.URL)
@@ -145,6 +150,8 @@ func (h listingHandler) judge(ctx context.Context, r *result) ([]task, error) {
 		c.noteRedirect(r.url, r.final)
 	}
 	c.noteShortfall(*r)
+	c.judgeJump(*r)
+	c.notePagerEnd(*r)
 	var out []task
 	for _, u := range c.follow(ctx, *r) {
 		c.queued(u)
@@ -211,7 +218,7 @@ func (c *crawl) follow(ctx context.Context, r result) []string {
 		switch ok, err := c.newPage(ctx, r.url, n); {
 		case err != nil:
 			c.log.Warn("frontier lookup failed", "url", n, "err", err)
-		case ok:
+		case ok && !c.farJump(r, n):
 			out = append(out, n)
 		}
 	}

@@ -18,15 +18,16 @@ type paging struct {
 	order   map[string]int  // pages met in this run, in order
 	handled map[string]bool // pages fetched in this run (stored or failed)
 
-	startFinal string   // where the first page was redirected to, if it was
-	redirected bool     // a listing page was redirected in this run (logged once)
-	startNext  string   // the first page's next link
-	perPage    int      // records per page, from the first page's window
-	firstTot   int      // the total the first page stated
-	pat        *pattern // how pages are numbered, once known
-	gen        int      // the next page number to send for from pat
-	pages      int      // how many pages the listing has, by its total
-	metPage    []bool   // page numbers met in this run, once pat is known
+	startFinal string            // where the first page was redirected to, if it was
+	redirected bool              // a listing page was redirected in this run (logged once)
+	jumps      map[string]string // pages reached by a next link that jumped far: what to say if they hold nothing
+	startNext  string            // the first page's next link
+	perPage    int               // records per page, from the first page's window
+	firstTot   int               // the total the first page stated
+	pat        *pattern          // how pages are numbered, once known
+	gen        int               // the next page number to send for from pat
+	pages      int               // how many pages the listing has, by its total
+	metPage    []bool            // page numbers met in this run, once pat is known
 }
 
 // met reports whether u was met in this run.
