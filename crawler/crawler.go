@@ -273,6 +273,9 @@ func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) 
 		sum.Message = fmt.Sprintf("stopped after %d pages (--max-pages); the next run resumes", cfg.MaxPages)
 	default:
 		sum.Outcome = harvest.OutcomeComplete
+		if c.notBorne > 0 {
+			sum.Message = fmt.Sprintf("the listing states %d records, which its pages do not bear out; walked by its next links", c.notBorne)
+		}
 		if sum.Mode == harvest.WalkFull {
 			if sum.TotalReported > 0 && sum.Records < sum.TotalReported {
 				sum.Message = fmt.Sprintf("the listing states %d records; %d found after repairing drift; none marked gone", sum.TotalReported, sum.Records)

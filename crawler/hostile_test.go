@@ -98,12 +98,13 @@ func frontier(t testing.TB, db *store.DB, start string) []store.FrontierPage {
 // A results line claiming an absurd total ("1 - 10 of 1,000,000,000" on a
 // 50-record listing) is checked against the pages before pages are queued:
 // not borne out, it is set aside with a warning and the walk follows the next
-// A listing's true total beyond the pages seen is trusted once its last page
-// is seen to hold records: every page is queued and fetched concurrently, each
-// once, no request more than the pages.
+// A true total of more pages than harvest takes on trust is trusted once
+// its last page is seen to hold records: every page is queued and fetched
+// concurrently, each once, no request more than the pages; a run bounded by
+// --max-pages and the next one that resumes it fetch each page once too.
 func TestCrawlTrustsAConfirmedTotal(t *testing.T) {
-	srv := serve(t, 1000)
-	srv.Latency = 5 * time.Millisecond
+	srv := serve(t, 2505)
+	srv.Latency = time.Millisecond
 	db := openDB(t, filepath.Join(t.TempDir(), "h.db"))
 	cfg := testConfig(srv.ListingURL(0))
 	cfg.Concurrency = 4
@@ -111,23 +112,31 @@ func TestCrawlTrustsAConfirmedTotal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Pages != 100 || sum.Requests != 101 || len(stored(t, db)) != 1000 {
-		t.Errorf("%+v; want 100 pages in 101 requests, 1000 records", sum)
+	if sum.Pages != 251 || sum.Requests != 252 || len(stored(t, db)) != 2505 || sum.TotalReported != 2505 {
+		t.Errorf("%+v; want 251 pages in 252 requests, 2505 records", sum)
 	}
 	if srv.MaxInFlight() < 3 {
 		t.Errorf("at most %d requests in flight: pages were not queued", srv.MaxInFlight())
 	}
+
+	srv2 := serve(t, 2505)
+	db2 := openDB(t, filepath.Join(t.TempDir(), "h2.db"))
+	cfg = testConfig(srv2.ListingURL(0))
+	cfg.MaxPages = 5
+	if sum, err := crawl(t, db2, cfg); err != nil || sum.Pages != 5 {
+		t.Fatalf("bounded run: %+v, %v", sum, err)
+	}
+	cfg.MaxPages = 0
+	if sum, err := crawl(t, db2, cfg); err != nil || len(stored(t, db2)) != 2505 {
+		t.Fatalf("resumed run: %+v, %v, %d records", sum, err, len(stored(t, db2)))
+	}
+	for i := range 251 {
+		if n := srv2.Hits(uri(srv2, i)); n != 1 {
+			t.Errorf("page %d fetched %d times", i, n)
+		}
+	}
 }
 
-// With no total stated, a next link that is unusable (the page itself, a
-// jump to ?page=1000000000, javascript:) is a broken pager, not the end of
-// the listing: the run ends partial, naming the page and the problem. No
-// Records left unclosed on one page make the parser find fewer records than
-// the page states. That shortfall is the page's, not drift: no pass fetches
-// A page in windows-1251 with no charset declared is stored as correct UTF-8,
-// and flagged: a warning names the page and the guessed charset, and the
-// A page with no results whose search form carries a reCAPTCHA widget is an
-// empty listing, not a bot challenge, whatever its status; and a record whose
 // summary says "yielded no results" does not make its page empty.
 func TestCrawlCaptchaFormsAndNoResultsText(t *testing.T) {
 	t.Run("recaptcha in a form, 200", func(t *testing.T) {
@@ -425,4 +434,48 @@ func TestCrawlBrokenPagerIsNoEnd(t *testing.T) {
 			t.Fatalf("err = %v (%+v), %d records; want a complete run of 50", err, sum, len(stored(t, db)))
 		}
 	})
+}
+
+// links. All 50 records, in seconds, with a frontier of a few rows.
+func TestCrawlDoesNotTrustAnAbsurdTotal(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		maxPages int
+		records  int
+	}{
+		{"whole walk", 0, 50},
+		{"--max-pages 3", 3, 30},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := hostile(t, fixtures.NewArchive(50, 7), func(s *fixtures.Server) { s.ClaimedTotal = 1_000_000_000 })
+			db := openDB(t, filepath.Join(t.TempDir(), "h.db"))
+			cfg, logs := logged(srv.ListingURL(0))
+			cfg.Concurrency = 4
+			cfg.MaxPages = tt.maxPages
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			began := time.Now()
+			sum, err := crawler.Run(ctx, cfg, db)
+			if err != nil {
+				t.Fatalf("crawl: %v (%+v)", err, sum)
+			}
+			if d := time.Since(began); d > 5*time.Second {
+				t.Errorf("crawl took %v", d)
+			}
+			if got := len(stored(t, db)); got != tt.records {
+				t.Errorf("%d records stored, want %d", got, tt.records)
+			}
+			if rows := len(frontier(t, db, srv.ListingURL(0))); rows > 12 {
+				t.Errorf("%d frontier rows for a listing of 5 pages", rows)
+			}
+			if !strings.Contains(logs.String(), "not borne out") {
+				t.Errorf("no warning that the total is not borne out:\n%s", logs)
+			}
+			for _, h := range srv.Log() {
+				if srv.Hits(h.URI) > 1 {
+					t.Errorf("%s asked %d times", h.URI, srv.Hits(h.URI))
+				}
+			}
+		})
+	}
 }

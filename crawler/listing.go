@@ -146,6 +146,15 @@ func (h listingHandler) judge(ctx context.Context, r *result) ([]task, error) {
 	if errors.Is(r.err, harvest.ErrChallenge) {
 		return nil, r.err
 	}
+	var enqueue []string
+	if r.url == c.probe && c.probe != "" {
+		if enqueue = c.verdict(r); r.drop {
+			return nil, nil
+		}
+	}
+	if c.notBorne > 0 {
+		r.page.Window.Total = 0 // the stated total, set aside
+	}
 	if r.final != "" {
 		c.noteRedirect(r.url, r.final)
 	}
@@ -157,7 +166,7 @@ func (h listingHandler) judge(ctx context.Context, r *result) ([]task, error) {
 		c.queued(u)
 		out = append(out, task{kind: kindListing, url: u})
 	}
-	r.enqueue = c.allPages(*r)
+	r.enqueue = append(enqueue, c.allPages(*r)...)
 	r.saveNow = c.sum.Mode == harvest.WalkIncremental
 	return out, nil
 }
@@ -253,6 +262,9 @@ func (c *crawl) newPage(ctx context.Context, from, next string) (bool, error) {
 		}
 		fromSeq, _, fromKnown, err := c.st.Known(ctx, c.walk.ID, from)
 		loop = err == nil && done && fromKnown && seq <= fromSeq
+		if a, b, ok := pageNumbers(from, next); ok && b > a {
+			loop = false // a page further on, fetched before (the last page, to check the total)
+		}
 	}
 	if loop {
 		msg := fmt.Sprintf("pager loops: %s leads back to %s, already fetched", from, next)

@@ -138,11 +138,17 @@ func text(n *html.Node) string {
 }
 
 // pageJump tells a next link that jumps far past the next page: from and
-// next differ in one query parameter, a number in next (absent or a number
-// in from, absent counting 0), and next's is more than a page further on
-// (a page number goes up by 1, an offset by about the records on a page).
-// It returns the two numbers when the jump is too far.
+// next differ in one query parameter (see pageNumbers), and next's is more
+// than a page further on (a page number goes up by 1, an offset by about the
+// records on a page). It returns the two numbers when the jump is too far.
 func pageJump(from, next string, records int) (a, b int, far bool) {
+	a, b, ok := pageNumbers(from, next)
+	return a, b, ok && b-a > max(2, records+1)
+}
+
+// pageNumbers returns the numbers of two pages of one listing that differ
+// in one query parameter, a number in next and absent (0) or a number in from.
+func pageNumbers(from, next string) (a, b int, ok bool) {
 	fu, err1 := url.Parse(from)
 	nu, err2 := url.Parse(next)
 	if err1 != nil || err2 != nil || fu.Path != nu.Path {
@@ -162,18 +168,16 @@ func pageJump(from, next string, records int) (a, b int, far bool) {
 	if param == "" {
 		return 0, 0, false
 	}
-	nv, err := strconv.Atoi(nq.Get(param))
+	b, err := strconv.Atoi(nq.Get(param))
 	if err != nil {
 		return 0, 0, false
 	}
-	fv := 0
 	if s := fq.Get(param); s != "" {
-		if fv, err = strconv.Atoi(s); err != nil {
+		if a, err = strconv.Atoi(s); err != nil {
 			return 0, 0, false
 		}
 	}
-	step := max(2, records+1)
-	return fv, nv, nv-fv > step
+	return a, b, true
 }
 
 // farJump notes a next link of r that jumps far past the next page. Once
@@ -212,7 +216,7 @@ func (c *crawl) notePagerEnd(r result) {
 	switch w := r.page.Window; {
 	case r.broken != "":
 		msg = fmt.Sprintf("%s: %s", r.url, r.broken)
-	case c.pat == nil && c.sum.Mode == harvest.WalkFull && w.Total > w.Last && w.Last > 0:
+	case c.pat == nil && c.probe == "" && c.sum.Mode == harvest.WalkFull && w.Total > w.Last && w.Last > 0:
 		msg = fmt.Sprintf("%s: no next link, though the page states %d - %d of %d", r.url, w.First, w.Last, w.Total)
 	default:
 		return
