@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"regexp"
 	"time"
 
 	"github.com/harvest-archive/harvest"
@@ -52,6 +53,10 @@ type Config struct {
 	// Incremental walks the listing newest first and stops at the first page
 	// that holds nothing new or changed (see parser.Profile.NewestFirst).
 	Incremental bool
+	// Auth, when set, is sent as Basic credentials to the start URL's host.
+	// Credentials in StartURL itself (http://user:pass@host/...) are moved
+	// here by Run: no URL harvest stores, logs or reports carries them.
+	Auth *url.Userinfo
 	// Recorder, when set, keeps every HTTP exchange as it crossed the wire
 	// (the WARC writer).
 	Recorder fetch.Recorder
@@ -77,6 +82,30 @@ func DefaultConfig(startURL string) Config {
 	}
 	return cfg
 }
+
+// WithoutCredentials returns cfg with the credentials of its StartURL
+// (http://user:pass@host/...) moved to Auth, where they are sent to the host
+// and never stored. A start URL that does not parse is returned with
+// anything before an @ in its authority cut out, so that its error names no
+// password either.
+func (cfg Config) WithoutCredentials() Config {
+	u, err := url.Parse(cfg.StartURL)
+	if err != nil {
+		cfg.StartURL = credentialsRe.ReplaceAllString(cfg.StartURL, "//")
+		return cfg
+	}
+	if u.User != nil {
+		if cfg.Auth == nil {
+			cfg.Auth = u.User
+		}
+		u.User = nil
+		cfg.StartURL = u.String()
+	}
+	return cfg
+}
+
+// credentialsRe matches the userinfo of a URL's authority.
+var credentialsRe = regexp.MustCompile(`//[^/?#]*@`)
 
 // Store is what a crawl needs of the database.
 type Store interface {
@@ -116,6 +145,7 @@ func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	cfg = cfg.WithoutCredentials()
 	listing, err := listingURL(nil, cfg.StartURL)
 	if err != nil {
 		return sum, fmt.Errorf("start url: %w", err)
@@ -158,7 +188,7 @@ func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) 
 	f := fetch.New(ctx, fetch.Config{
 		UserAgent: cfg.UserAgent, Delay: cfg.Delay, Concurrency: cfg.Concurrency, Timeout: cfg.Timeout, MaxBody: cfg.MaxBody,
 		Retry: fetch.Retry{Retries: cfg.Retries, Backoff: cfg.Backoff, MaxWait: cfg.MaxRetryWait},
-		Host:  startURL.Host, Recorder: cfg.Recorder, Logger: log,
+		Host:  startURL.Host, Auth: cfg.Auth, Recorder: cfg.Recorder, Logger: log,
 	})
 	var rules *fetch.Robots
 	if !cfg.IgnoreRobots {
@@ -243,6 +273,9 @@ func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) 
 		sum.Message = fmt.Sprintf("stopped after %d pages (--max-pages); the next run resumes", cfg.MaxPages)
 	default:
 		sum.Outcome = harvest.OutcomeComplete
+		if c.notBorne > 0 {
+			sum.Message = fmt.Sprintf("the listing states %d records, which its pages do not bear out; walked by its next links", c.notBorne)
+		}
 		if sum.Mode == harvest.WalkFull {
 			if sum.TotalReported > 0 && sum.Records < sum.TotalReported {
 				sum.Message = fmt.Sprintf("the listing states %d records; %d found after repairing drift; none marked gone", sum.TotalReported, sum.Records)

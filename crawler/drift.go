@@ -18,7 +18,7 @@ type drift struct {
 // noteTotal follows the listing's stated total from page to page.
 func (c *crawl) noteTotal(r result) {
 	t := r.page.Window.Total
-	if t <= 0 {
+	if t <= 0 || c.notBorne > 0 {
 		return
 	}
 	if c.sum.TotalReported > 0 && t != c.sum.TotalReported {

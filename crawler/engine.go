@@ -69,6 +69,8 @@ type crawl struct {
 type result struct {
 	kind        string
 	url         string
+	final       string // where a redirect led, when it did; "" otherwise
+	broken      string // what is wrong with the page's pager, when it has a next link that cannot be followed
 	status      int
 	charset     string
 	invalid     int
@@ -77,6 +79,7 @@ type result struct {
 	next        []task   // the pages it leads to
 	enqueue     []string // further pages of the listing it made known
 	saveNow     bool     // store it before going on (its outcome steers the walk)
+	drop        bool     // neither store it nor count it as failed (a probe that found nothing)
 	page        harvest.ListingPage
 	err         error // fetch or parse failure
 }
@@ -129,6 +132,10 @@ func (c *crawl) loop(ctx context.Context, queue []task, first *result) error {
 	workers := c.cfg.Concurrency + 2
 	dispatch := func() {
 		for stop == nil && ctx.Err() == nil && inflight < workers {
+			if len(c.urgent) > 0 {
+				queue = append(c.urgent, queue...)
+				c.urgent = nil
+			}
 			if len(queue) == 0 && !c.generate(&queue) {
 				return
 			}
@@ -136,6 +143,7 @@ func (c *crawl) loop(ctx context.Context, queue []task, first *result) error {
 				c.bounded = true
 				return
 			}
+			c.bounded = false
 			t := queue[0]
 			queue = queue[1:]
 			if !c.rules.Allowed(t.url) {
@@ -167,6 +175,8 @@ func (c *crawl) loop(ctx context.Context, queue []task, first *result) error {
 		}
 		c.markHandled(r.url)
 		switch {
+		case r.drop:
+			fetched-- // no listing page: it does not count against --max-pages
 		case r.err != nil:
 			flush()
 			queue = append(queue, next...)

@@ -5,11 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/harvest-archive/harvest"
 	"github.com/harvest-archive/harvest/fetch"
 	"github.com/harvest-archive/harvest/parser"
 )
+
+// guessedMark follows the charset kept for a page whose charset was not
+// declared but detected (see fetch.Response.Guessed).
+const guessedMark = " (guessed)"
 
 // listingHandler fetches, parses and judges listing pages: the records they
 // hold, their next links, and the whole listing once it is numbered.
@@ -63,20 +69,55 @@ func (h listingHandler) fetch(ctx context.Context, t task) result {
 		}
 		return r
 	}
+	if resp.Guessed {
+		// Nothing declared the charset: it was detected, and may be wrong.
+		// The frontier keeps it so flagged.
+		r.charset = resp.Charset + guessedMark
+		r.page.Warnings = append(r.page.Warnings, fmt.Sprintf("%s: no charset declared; decoded as %s, a charset guessed from its bytes", u, resp.Charset))
+	}
 	if resp.Invalid > 0 {
 		r.page.Warnings = append(r.page.Warnings, fmt.Sprintf("%s: %d bytes not valid in its charset %s were replaced with U+FFFD", u, resp.Invalid, resp.Charset))
 	}
-	page, err := parse(resp.Body, u, c.cfg.Profile)
+	// A page that was redirected is read where it ended: its relative links
+	// resolve against the final URL, and its next link leads on from there.
+	at := u
+	if resp.Redirected {
+		if f, err := listingURL(nil, resp.URL); err == nil && f != u {
+			at, r.final = f, f
+		}
+	}
+	page, err := parse(resp.Body, at, c.cfg.Profile)
 	if errors.Is(err, harvest.ErrChallenge) {
 		c.f.Halt()
 	}
 	page.Warnings = append(r.page.Warnings, page.Warnings...)
+	if w := page.Window; err == nil && page.Next == "" && len(page.Records) > 0 && (w.Total == 0 || w.Last < w.Total) {
+		// No usable next link, and nothing says this is the last page: a
+		// next link that is there but unusable is a broken pager.
+		r.broken = brokenNext(resp.Body, at)
+	}
+	for i, rec := range page.Records {
+		if strings.Contains(rec.URL, "@") {
+			page.Records[i].URL = withoutUserinfo(rec.URL)
+		}
+	}
 	r.page, r.err = page, err
 	if page.Next != "" {
 		// Listing URLs are compared in one form: query parameters sorted.
 		r.page.Next, _ = listingURL(nil, page.Next)
 	}
 	return r
+}
+
+// withoutUserinfo drops the credentials of a URL (a link written
+// http://user:pass@host/...): harvest keeps none.
+func withoutUserinfo(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	u.User = nil
+	return u.String()
 }
 
 // parse runs the parser, turning a panic on some unforeseen page into that
@@ -111,12 +152,27 @@ func (h listingHandler) judge(ctx context.Context, r *result) ([]task, error) {
 		c.f.Halt()
 		return nil, r.err
 	}
+	var enqueue []string
+	if r.url == c.probe && c.probe != "" {
+		if enqueue = c.verdict(r); r.drop {
+			return nil, nil
+		}
+	}
+	if c.notBorne > 0 {
+		r.page.Window.Total = 0 // the stated total, set aside
+	}
+	if r.final != "" {
+		c.noteRedirect(r.url, r.final)
+	}
+	c.noteShortfall(*r)
+	c.judgeJump(*r)
+	c.notePagerEnd(*r)
 	var out []task
 	for _, u := range c.follow(ctx, *r) {
 		c.queued(u)
 		out = append(out, task{kind: kindListing, url: u})
 	}
-	r.enqueue = c.allPages(*r)
+	r.enqueue = append(enqueue, c.allPages(*r)...)
 	r.saveNow = c.sum.Mode == harvest.WalkIncremental
 	return out, nil
 }
@@ -135,6 +191,39 @@ func (h listingHandler) stored(r result, cnt harvest.Counts) {
 	c.log.Debug("page stored", "url", r.url, "records", len(r.page.Records), "new", cnt.New, "not_modified", r.notModified, "strategy", r.page.Strategy)
 }
 
+// noteRedirect remembers that the listing page u moved to final (on the
+// host: fetch refuses others): the walk goes on from final's links, so that
+// later pages are not redirected again, and final counts as met. It logs the
+// first redirect of the run, the others at debug level.
+func (c *crawl) noteRedirect(u, final string) {
+	c.queued(final)
+	c.markHandled(final)
+	if u == c.start {
+		c.startFinal = final
+	}
+	if c.redirected {
+		c.log.Debug("listing redirected", "from", u, "to", final)
+		return
+	}
+	c.redirected = true
+	c.log.Info("listing redirected; walking it from where it moved", "from", u, "to", final)
+}
+
+// noteShortfall records a page on which the parser found fewer records than
+// the page's own results line states ("11 - 20 of 50" and nine records): the
+// page's markup lost them, which is no drift — fetching the listing again
+// would find the same — and the records the walk did not see must not be
+// marked gone. The run ends partial, naming the page.
+func (c *crawl) noteShortfall(r result) {
+	w := r.page.Window
+	if r.err != nil || r.notModified || w.First <= 0 || w.Last < w.First {
+		return
+	}
+	if want, got := w.Last-w.First+1, len(r.page.Records); got < want {
+		c.problems = append(c.problems, fmt.Sprintf("%s: found %d records where the page states %d", r.url, got, want))
+	}
+}
+
 // follow decides which pages a result leads to: its next page, if it is on
 // the host and new to the walk. A next link back to a page fetched before
 // this one is a pager loop: reported, not followed.
@@ -144,7 +233,7 @@ func (c *crawl) follow(ctx context.Context, r result) []string {
 		switch ok, err := c.newPage(ctx, r.url, n); {
 		case err != nil:
 			c.log.Warn("frontier lookup failed", "url", n, "err", err)
-		case ok:
+		case ok && !c.farJump(r, n):
 			out = append(out, n)
 		}
 	}
@@ -179,6 +268,9 @@ func (c *crawl) newPage(ctx context.Context, from, next string) (bool, error) {
 		}
 		fromSeq, _, fromKnown, err := c.st.Known(ctx, c.walk.ID, from)
 		loop = err == nil && done && fromKnown && seq <= fromSeq
+		if a, b, ok := pageNumbers(from, next); ok && b > a {
+			loop = false // a page further on, fetched before (the last page, to check the total)
+		}
 	}
 	if loop {
 		msg := fmt.Sprintf("pager loops: %s leads back to %s, already fetched", from, next)

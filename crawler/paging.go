@@ -1,6 +1,7 @@
 package crawler
 
 import (
+	"cmp"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -17,13 +18,21 @@ type paging struct {
 	order   map[string]int  // pages met in this run, in order
 	handled map[string]bool // pages fetched in this run (stored or failed)
 
-	startNext string   // the first page's next link
-	perPage   int      // records per page, from the first page's window
-	firstTot  int      // the total the first page stated
-	pat       *pattern // how pages are numbered, once known
-	gen       int      // the next page number to send for from pat
-	pages     int      // how many pages the listing has, by its total
-	metPage   []bool   // page numbers met in this run, once pat is known
+	startFinal string            // where the first page was redirected to, if it was
+	redirected bool              // a listing page was redirected in this run (logged once)
+	jumps      map[string]string // pages reached by a next link that jumped far: what to say if they hold nothing
+	claimed    int               // pages the stated total gives, while it is checked or once trusted
+	probe      string            // the page the stated total makes last, until judged (see verdict)
+	probeSent  bool              // the probe was sent only to check the total
+	notBorne   int               // a stated total that the pages did not bear out; set aside
+	urgent     []task            // pages to send before the queue, not for the frontier (the probe)
+	startNext  string            // the first page's next link
+	perPage    int               // records per page, from the first page's window
+	firstTot   int               // the total the first page stated
+	pat        *pattern          // how pages are numbered, once known
+	gen        int               // the next page number to send for from pat
+	pages      int               // how many pages the listing has, by its total
+	metPage    []bool            // page numbers met in this run, once pat is known
 }
 
 // met reports whether u was met in this run.
@@ -57,10 +66,10 @@ func (c *crawl) markHandled(u string) {
 // pageNumber returns u's page number, when page numbering is known and u is
 // one of the listing's pages.
 func (c *crawl) pageNumber(u string) (int, bool) {
-	if c.pat == nil {
+	if c.pat == nil || len(c.metPage) == 0 {
 		return 0, false
 	}
-	if u == c.start {
+	if u == c.start || (u == c.startFinal && u != "") {
 		return 0, true
 	}
 	k, ok := c.pat.index(u)
@@ -86,11 +95,26 @@ func (c *crawl) generate(queue *[]task) bool {
 	return false
 }
 
+// trustPages is the most pages a stated total is taken for without a
+// look at its last page: a lie costs at most that many requests, and a
+// listing of up to that many pages is walked in order.
+const trustPages = 200
+
+// maxUpfront bounds the pages written to the frontier at once from a stated
+// total; pages past it are sent for as the walk goes (see generate).
+const maxUpfront = 100_000
+
 // allPages works out, once the first page has stated the total and the
 // second has confirmed how pages are numbered, every page of the listing: it
 // returns them for the frontier (so that an interrupted walk knows them all),
 // and from then on the loop sends for them cfg.Concurrency at a time. Only a
 // fresh full walk does so, whose order it can still choose.
+//
+// A stated total is not taken on trust: a results line may claim a billion
+// records on a listing of fifty. The page that the total makes last is
+// fetched first (see verdict); only when it holds records are the pages
+// between queued. Until then, and for good when it does not, the walk
+// follows next links.
 func (c *crawl) allPages(r result) []string {
 	if !c.fresh || c.sum.Mode != harvest.WalkFull || r.err != nil {
 		return nil
@@ -100,27 +124,63 @@ func (c *crawl) allPages(r result) []string {
 	case r.url == c.start && w.First == 1 && w.Total > w.Last && r.page.Next != "":
 		c.startNext, c.perPage, c.firstTot = r.page.Next, w.Last-w.First+1, w.Total
 		return nil
-	case r.url != c.startNext || c.startNext == "" || c.pat != nil:
+	case r.url != c.startNext || c.startNext == "" || c.pat != nil || c.notBorne > 0:
 		return nil
 	}
-	pat, ok := pagePattern(c.start, c.startNext, c.perPage)
+	pat, ok := pagePattern(cmp.Or(c.startFinal, c.start), c.startNext, c.perPage)
 	if !ok || w.First != c.perPage+1 {
 		c.log.Info("pages are not numbered in a way harvest can predict; following next links one by one", "page", r.url)
 		return nil
 	}
 	total := max(w.Total, c.firstTot)
-	c.pages = (total + c.perPage - 1) / c.perPage
+	c.pat, c.gen, c.claimed = pat, 2, (total+c.perPage-1)/c.perPage
+	if c.claimed <= trustPages {
+		return c.trust()
+	}
+	c.probe = pat.url(c.claimed - 1)
+	if _, met := c.order[c.probe]; !met {
+		c.queued(c.probe)
+		c.probeSent = true
+		c.urgent = append(c.urgent, task{kind: kindListing, url: c.probe})
+	}
+	c.log.Info("listing total stated: fetching its last page before queuing every page", "total", total, "pages", c.claimed, "last", c.probe)
+	return nil
+}
+
+// verdict judges the page that the stated total makes last (c.probe): when
+// it holds the records that page should, the total is borne out and every
+// page is queued; else the total is set aside with a warning and the walk
+// goes on by next links. A probe that was sent only to check the total and
+// fails or holds nothing is dropped: neither stored nor a failure.
+func (c *crawl) verdict(r *result) []string {
+	c.probe = ""
+	k := c.claimed - 1
+	if w := r.page.Window; r.err == nil && len(r.page.Records) > 0 && (w.First == 0 || w.First == k*c.perPage+1) {
+		return c.trust()
+	}
+	c.notBorne = max(c.sum.TotalReported, c.firstTot)
+	c.pat, c.pages, c.claimed = nil, 0, 0
+	c.sum.TotalReported = 0
+	c.log.Warn(fmt.Sprintf("%s: the listing states %d records (%d pages), but its page %d holds none: the total is not borne out; following next links", r.url, c.notBorne, k+1, k+1))
+	if c.probeSent {
+		r.drop = true
+	}
+	return nil
+}
+
+// trust queues every page the total gives (at most maxUpfront at once).
+func (c *crawl) trust() []string {
+	c.pages = c.claimed
 	// Room for a listing that grows while it is walked.
 	c.metPage = make([]bool, c.pages+c.pages/2+16)
-	c.pat, c.gen = pat, 2
 	for u := range c.order { // pages met before numbering was known
 		if k, ok := c.pageNumber(u); ok {
 			c.metPage[k] = true
 		}
 	}
 	var out []string
-	for k := 2; k < c.pages; k++ {
-		if u := pat.url(k); !c.metPage[k] && c.rules.Allowed(u) {
+	for k := 2; k < c.pages && len(out) < maxUpfront; k++ {
+		if u := c.pat.url(k); !c.metPage[k] && c.rules.Allowed(u) {
 			out = append(out, u)
 		}
 	}
@@ -137,6 +197,7 @@ func listingURL(base *url.URL, ref string) (string, error) {
 		return "", err
 	}
 	u, _ := url.Parse(c)
+	u.User = nil // credentials are sent, never kept (see Config.Auth)
 	if u.RawQuery != "" {
 		q, err := url.ParseQuery(u.RawQuery)
 		if err != nil {

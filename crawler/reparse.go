@@ -267,9 +267,14 @@ func reparsePage(c Capture, profileFor func(host string) parser.Profile) (harves
 	if next != "" {
 		next, _ = listingURL(nil, next)
 	}
+	cs := d.Charset
+	if d.Guessed {
+		cs += guessedMark
+		page.Warnings = append(page.Warnings, fmt.Sprintf("%s: no charset declared; decoded as %s, a charset guessed from its bytes", c.URL, d.Charset))
+	}
 	return harvest.PageResult{
 		URL: c.URL, Status: http.StatusOK, Records: page.Records, Total: page.Window.Total,
-		Charset: d.Charset, InvalidBytes: d.Invalid, ETag: c.Header.Get("ETag"), LastModified: c.Header.Get("Last-Modified"), Next: next, SeenAt: c.Date,
+		Charset: cs, InvalidBytes: d.Invalid, ETag: c.Header.Get("ETag"), LastModified: c.Header.Get("Last-Modified"), Next: next, SeenAt: c.Date,
 	}, page.Warnings, nil
 }
 

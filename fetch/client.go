@@ -35,6 +35,9 @@ type Config struct {
 	Retry       Retry
 	// Host is the one host requests and redirects may go to ("" : any).
 	Host string
+	// Auth, when set, is sent as Basic credentials with every request to
+	// Host (and only there); the recorder gets it redacted.
+	Auth *url.Userinfo
 	// Recorder, when set, is handed every exchange as it crossed the wire.
 	Recorder Recorder
 	// Logger says when the server holds the crawl up (a long Retry-After).
@@ -113,6 +116,10 @@ func New(ctx context.Context, cfg Config) *Client {
 	}
 	rt = &pausing{next: rt, gate: cl.gate, maxPause: cfg.Retry.MaxWait, log: log}
 	rt = &refusing{next: rt, halted: &cl.halted}
+	if cfg.Auth != nil && cfg.Host != "" {
+		pass, _ := cfg.Auth.Password()
+		rt = &authorizing{next: rt, host: cfg.Host, user: cfg.Auth.Username(), pass: pass}
+	}
 	rt = &politeness{next: rt, gate: cl.gate, timeout: cfg.Timeout, halted: &cl.halted, requests: &cl.requests}
 
 	c := colly.NewCollector(colly.StdlibContext(ctx))

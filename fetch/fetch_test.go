@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -392,5 +394,36 @@ func TestWithoutHeader(t *testing.T) {
 	}
 	if got := string(withoutHeader([]byte(want), "Proxy-Authorization")); got != want {
 		t.Errorf("without the field: got %q", got)
+	}
+}
+
+// Credentials are sent as Basic auth to their host, across a redirect on it,
+// and the recorder gets them redacted.
+func TestAuthSentToTheHostAndRedacted(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/moved", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/here", http.StatusMovedPermanently)
+	})
+	mux.HandleFunc("/here", func(w http.ResponseWriter, r *http.Request) {
+		if u, p, ok := r.BasicAuth(); !ok || u != "archivist" || p != "s3cret" {
+			http.Error(w, "401", http.StatusUnauthorized)
+			return
+		}
+		fmt.Fprint(w, "<p>here</p>")
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	rec := &memRecorder{}
+	host := strings.TrimPrefix(srv.URL, "http://")
+	cl := newClient(t, Config{Concurrency: 1, Host: host, Auth: url.UserPassword("archivist", "s3cret"), Recorder: rec})
+	resp, err := cl.Get(t.Context(), srv.URL+"/moved", nil)
+	if err != nil || resp.Status != http.StatusOK {
+		t.Fatalf("%v, %+v; want the page", err, resp)
+	}
+	secret := base64.StdEncoding.EncodeToString([]byte("archivist:s3cret"))
+	for _, ex := range rec.exs {
+		if bytes.Contains(ex.Request, []byte(secret)) || !bytes.Contains(ex.Request, []byte("Authorization: [redacted]\r\n")) {
+			t.Errorf("recorded request:\n%s", ex.Request)
+		}
 	}
 }

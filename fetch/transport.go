@@ -62,6 +62,45 @@ func (t *politeness) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
+// authorizing sends Basic credentials (those of a start URL
+// http://user:pass@host/...) with every request to their host, so that no
+// URL harvest keeps needs to carry them.
+type authorizing struct {
+	next       http.RoundTripper
+	host       string
+	user, pass string
+}
+
+func (t *authorizing) RoundTrip(req *http.Request) (*http.Response, error) {
+	if strings.EqualFold(req.URL.Host, t.host) && req.Header.Get("Authorization") == "" {
+		req = req.Clone(req.Context())
+		req.SetBasicAuth(t.user, t.pass)
+	}
+	return t.next.RoundTrip(req)
+}
+
+// redactAuth replaces the value of a request's Authorization header, as
+// recorded, so that no capture keeps credentials.
+func redactAuth(request []byte) []byte {
+	end := bytes.Index(request, []byte("\r\n\r\n"))
+	if end < 0 {
+		end = len(request)
+	}
+	low := bytes.ToLower(request[:end])
+	i := bytes.Index(low, []byte("\r\nauthorization:"))
+	if i < 0 {
+		return request
+	}
+	start := i + len("\r\nauthorization:")
+	stop := bytes.Index(request[start:end], []byte("\r\n"))
+	if stop < 0 {
+		stop = end - start
+	}
+	out := append([]byte{}, request[:start]...)
+	out = append(out, " [redacted]"...)
+	return append(out, request[start+stop:]...)
+}
+
 // refusing halts the client when the site answers with a bot challenge (a
 // 403, 429 or 503 whose body is one), before the host's slot is given to the
 // next request: nothing is sent after it.
@@ -209,7 +248,7 @@ func (t *reading) RoundTrip(req *http.Request) (*http.Response, error) {
 			// rebuilt from what Go parsed, the body as received.
 			ex.Request, ex.Response = rebuild(req, resp, body)
 		}
-		ex.Request = withoutHeader(ex.Request, "Proxy-Authorization")
+		ex.Request = redactAuth(withoutHeader(ex.Request, "Proxy-Authorization"))
 		if err := t.recorder.Record(ex); err != nil {
 			return nil, fmt.Errorf("%s: %w: %w", req.URL.Redacted(), ErrCapture, err)
 		}

@@ -58,6 +58,9 @@ func (o *crawlOptions) register(m *Main, args []string) (*crawlFlags, error) {
 	if len(pos) == 1 {
 		o.cfg.StartURL = pos[0]
 	}
+	// Credentials in the start URL are sent to its host, never kept: from
+	// here on no URL carries them (the WARC's warcinfo included).
+	o.cfg = o.cfg.WithoutCredentials()
 	switch {
 	case o.cfg.Concurrency < 1:
 		return nil, fmt.Errorf("%w: --concurrency must be at least 1", errUsage)
