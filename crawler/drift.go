@@ -97,7 +97,13 @@ func (c *crawl) repair(ctx context.Context) error {
 	}
 	if c.pat == nil {
 		// Pages are known only by their next links: from the top.
-		for u, k := c.start, 0; u != "" && k <= c.pages+c.pages/2+1 && !whole(); k++ {
+		// As many pages as the total makes (or the walk met), and half
+		// again for a listing that grew: a pager that never ends is cut.
+		pages := max(c.pages, len(c.order))
+		if c.perPage > 0 {
+			pages = max(pages, (total+c.perPage-1)/c.perPage)
+		}
+		for u, k := c.start, 0; u != "" && k <= pages+pages/2+1 && !whole(); k++ {
 			r, err := fetch(u)
 			if err != nil || r == nil {
 				return err
