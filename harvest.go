@@ -202,4 +202,7 @@ type PageResult struct {
 	// SeenAt is when the page was fetched, when that was not now (a page
 	// re-parsed from its capture): its records were seen then. Zero: now.
 	SeenAt time.Time
+	// Reparsed: the page was parsed again from its capture, not fetched;
+	// when its records are those stored for it already, nothing is written.
+	Reparsed bool
 }

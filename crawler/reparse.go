@@ -274,7 +274,7 @@ func reparsePage(c Capture, profileFor func(host string) parser.Profile) (harves
 	}
 	return harvest.PageResult{
 		URL: c.URL, Status: http.StatusOK, Records: page.Records, Total: page.Window.Total,
-		Charset: cs, InvalidBytes: d.Invalid, ETag: c.Header.Get("ETag"), LastModified: c.Header.Get("Last-Modified"), Next: next, SeenAt: c.Date,
+		Charset: cs, InvalidBytes: d.Invalid, ETag: c.Header.Get("ETag"), LastModified: c.Header.Get("Last-Modified"), Next: next, SeenAt: c.Date, Reparsed: true,
 	}, page.Warnings, nil
 }
 

@@ -98,9 +98,10 @@ func (db *DB) prepare(ctx context.Context) error {
 			ON CONFLICT (walk_id, url) DO UPDATE SET state = 'done', kind = excluded.kind, status = excluded.status, error = NULL, records = excluded.records,
 			attempts = attempts + 1, charset = COALESCE(excluded.charset, charset), invalid_bytes = excluded.invalid_bytes,
 			updated_at = excluded.updated_at`, true},
-		{&db.stmts.keep, `INSERT INTO pages (url, etag, last_modified, next_url, total, record_urls, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+		{&db.stmts.keep, `INSERT INTO pages (url, etag, last_modified, next_url, total, record_urls, fetched_at, records_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified, next_url = excluded.next_url,
-			total = excluded.total, record_urls = excluded.record_urls, fetched_at = excluded.fetched_at`, true},
+			total = excluded.total, record_urls = excluded.record_urls, fetched_at = excluded.fetched_at, records_hash = excluded.records_hash`, true},
+		{&db.stmts.hash, `SELECT records_hash FROM pages WHERE url = ?`, true},
 		{&db.stmts.cache, `SELECT etag, last_modified, next_url, total FROM pages WHERE url = ?`, false},
 		{&db.stmts.known, `SELECT seq, state FROM frontier WHERE walk_id = ? AND url = ?`, false},
 	} {

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -53,6 +55,13 @@ func (db *DB) savePage(ctx context.Context, tx *sql.Tx, p harvest.PageResult, no
 	}
 	var c harvest.Counts
 	var err error
+	if p.Reparsed {
+		var stored string
+		err := tx.StmtContext(ctx, db.stmts.hash).QueryRowContext(ctx, p.URL).Scan(&stored)
+		if err == nil && stored != "" && stored == recordsHash(p) {
+			return harvest.Counts{Unchanged: len(p.Records)}, nil
+		}
+	}
 	if p.NotModified {
 		c, err = db.touchCached(ctx, tx, p, now)
 	} else {
@@ -119,7 +128,7 @@ func (db *DB) upsert(ctx context.Context, tx *sql.Tx, p harvest.PageResult, now 
 			return c, fmt.Errorf("update %s: %w", r.URL, err)
 		}
 	}
-	_, err := tx.StmtContext(ctx, db.stmts.keep).ExecContext(ctx, p.URL, p.ETag, p.LastModified, p.Next, p.Total, strings.Join(urls, "\n"), now)
+	_, err := tx.StmtContext(ctx, db.stmts.keep).ExecContext(ctx, p.URL, p.ETag, p.LastModified, p.Next, p.Total, strings.Join(urls, "\n"), now, recordsHash(p))
 	if err != nil {
 		return c, fmt.Errorf("keep page: %w", err)
 	}
@@ -213,4 +222,19 @@ func (db *DB) Count(ctx context.Context) (int, error) {
 	var n int
 	err := db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM records`).Scan(&n)
 	return n, err
+}
+
+// recordsHash is a digest of what a page held: its records' fields, in
+// order, and its next link and total.
+func recordsHash(p harvest.PageResult) string {
+	h := sha256.New()
+	for _, r := range p.Records {
+		for _, f := range [...]string{r.URL, r.Title, r.Date, r.DateText, r.Summary} {
+			h.Write([]byte(f))
+			h.Write([]byte{0})
+		}
+		h.Write([]byte{1})
+	}
+	fmt.Fprintf(h, "%s\x00%d", p.Next, p.Total)
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }

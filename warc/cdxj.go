@@ -72,6 +72,12 @@ func (e entry) warcDate() string {
 	return t.Format(time.RFC3339)
 }
 
+// length returns e's compressed length as a number; 0 when unknown.
+func (e entry) length() int64 {
+	n, _ := strconv.ParseInt(e.Length, 10, 64)
+	return n
+}
+
 // offset returns e's offset as a number.
 func (e entry) offset() int64 {
 	n, _ := strconv.ParseInt(e.Offset, 10, 64)

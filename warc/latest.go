@@ -1,6 +1,8 @@
 package warc
 
 import (
+	"bufio"
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -9,9 +11,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"time"
 
-	gowarc "github.com/nlnwa/gowarc/v3"
+	"github.com/klauspost/compress/gzip"
 )
 
 // ReadLatest calls fn for the latest good capture of every URL in dir that
@@ -96,7 +99,7 @@ func ReadLatest(ctx context.Context, dir string, keep func(url string) bool, fn 
 			}
 			files[src.Filename] = f
 		}
-		s, err := recordAt(f, src.offset())
+		s, err := recordAt(f, src.offset(), src.length())
 		if err != nil {
 			errs = append(errs, fmt.Errorf("read %s at offset %s: %s: %w", src.Filename, src.Offset, src.URL, err))
 			continue
@@ -115,26 +118,43 @@ func ReadLatest(ctx context.Context, dir string, keep func(url string) bool, fn 
 	return errors.Join(errs...)
 }
 
-// recordAt reads the response record at offset in f, its digests checked.
-func recordAt(f *os.File, offset int64) (scanned, error) {
-	// A section reader, which the reader cannot close: f serves the next
-	// record too.
-	rd, err := gowarc.NewWarcFileReaderFromStream(io.NewSectionReader(f, 0, 1<<62), offset)
+// recordAt reads the response record stored at offset, length compressed
+// bytes long, in f. It reads the one gzip member (whose CRC guards the
+// bytes) and splits the record by hand, without the strict reader's
+// re-checking of every field and digest: Read and Index do that; this is
+// the path a re-parse of a whole mirror takes, once per page.
+func recordAt(f *os.File, offset, length int64) (scanned, error) {
+	if length <= 0 {
+		length = 1 << 40 // unknown: the member ends where gzip says
+	}
+	zr, err := gzip.NewReader(bufio.NewReaderSize(io.NewSectionReader(f, offset, length), 32<<10))
 	if err != nil {
 		return scanned{}, err
 	}
-	defer rd.Close()
-	rec, err := rd.Next()
+	zr.Multistream(false)
+	rec, err := io.ReadAll(zr)
 	if err != nil {
 		return scanned{}, err
 	}
-	defer rec.Close()
-	s, err := scannedFrom(rec)
-	if err != nil {
-		return s, err
+	head, block, ok := bytes.Cut(rec, []byte("\r\n\r\n"))
+	if !ok || !bytes.HasPrefix(head, []byte("WARC/")) {
+		return scanned{}, errors.New("not a WARC record")
 	}
+	fields, err := parseHeader(append(head, "\r\n\r\n"...))
+	if err != nil {
+		return scanned{}, fmt.Errorf("record header: %w", err)
+	}
+	if n, err := strconv.ParseInt(fields.Get("Content-Length"), 10, 64); err == nil && n >= 0 && n <= int64(len(block)) {
+		block = block[:n]
+	}
+	s := scanned{kind: fields.Get("WARC-Type"), url: fields.Get("WARC-Target-URI"), digest: fields.Get("WARC-Payload-Digest"), offset: offset}
 	if s.kind != "response" {
 		return s, fmt.Errorf("not a response record but %s", s.kind)
 	}
+	httpHead, payload, ok := bytes.Cut(block, []byte("\r\n\r\n"))
+	if !ok {
+		return s, errors.New("response record without an HTTP header")
+	}
+	s.header, s.payload = append(httpHead, "\r\n\r\n"...), payload
 	return s, nil
 }

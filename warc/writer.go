@@ -346,6 +346,7 @@ func (w *Writer) writeRecord(rec record) error {
 // and holds the scratch space for building them.
 type encoder struct {
 	gz     *gzip.Writer
+	stored *gzip.Writer // for small records, whose compression costs more than it saves
 	buf    bytes.Buffer // the compressed members
 	heads  [2][]byte    // record headers of the request and the response
 	hasher hasher
@@ -358,9 +359,15 @@ const maxPooledBuffer = 1 << 20
 // encoders are reused across writes; each holds a gzip writer and a buffer
 // about the size of a compressed page.
 var encoders = sync.Pool{New: func() any {
-	gz, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed) // a valid level: cannot fail
-	return &encoder{gz: gz}
+	gz, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed) // valid levels: cannot fail
+	stored, _ := gzip.NewWriterLevel(nil, gzip.NoCompression)
+	return &encoder{gz: gz, stored: stored}
 }}
+
+// smallRecord is the size under which a record is stored in its gzip member
+// uncompressed: a request or a revisit, whose few hundred bytes cost more
+// CPU to compress (a Huffman table each) than the bytes it would save.
+const smallRecord = 1024
 
 // release returns e to the pool.
 func (e *encoder) release() {
@@ -380,18 +387,22 @@ func (e *encoder) encode(infoID string, recs ...record) (last int, err error) {
 	e.buf.Reset()
 	for _, rec := range recs {
 		last = e.buf.Len()
-		e.gz.Reset(&e.buf)
-		// Errors stick in e.gz until Close.
-		_, _ = e.gz.Write(rec.head)
-		if infoID != "" {
-			_, _ = io.WriteString(e.gz, "WARC-Warcinfo-ID: ")
-			_, _ = io.WriteString(e.gz, infoID)
-			_, _ = e.gz.Write(crlf2[:2])
+		gz := e.gz
+		if len(rec.head)+len(rec.block) < smallRecord {
+			gz = e.stored
 		}
-		_, _ = e.gz.Write(crlf2[:2])
-		_, _ = e.gz.Write(rec.block)
-		_, _ = e.gz.Write(crlf2)
-		if err := e.gz.Close(); err != nil {
+		gz.Reset(&e.buf)
+		// Errors stick in gz until Close.
+		_, _ = gz.Write(rec.head)
+		if infoID != "" {
+			_, _ = io.WriteString(gz, "WARC-Warcinfo-ID: ")
+			_, _ = io.WriteString(gz, infoID)
+			_, _ = gz.Write(crlf2[:2])
+		}
+		_, _ = gz.Write(crlf2[:2])
+		_, _ = gz.Write(rec.block)
+		_, _ = gz.Write(crlf2)
+		if err := gz.Close(); err != nil {
 			return 0, fmt.Errorf("compress record: %w", err)
 		}
 	}
@@ -407,6 +418,9 @@ func (w *Writer) finish() error {
 	f, name, entries := w.file, w.name, w.entries
 	w.file, w.name, w.entries = nil, "", nil
 	err := w.buf.Flush()
+	if err == nil {
+		err = f.Sync()
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
