@@ -20,9 +20,9 @@ type DB struct {
 	path      string
 	lock      *fileLock
 	stmts     struct {
-		sel, ins, upd, chg, touch  *sql.Stmt // records
+		sel, ins, upd, chg, touch        *sql.Stmt // records
 		enqueue, done, keep, cache, hash *sql.Stmt // frontier and pages
-		known                      *sql.Stmt
+		known                            *sql.Stmt
 	}
 	// Now gives the time stamps; tests replace it (or pass WithClock).
 	Now func() time.Time
