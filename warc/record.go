@@ -168,6 +168,11 @@ type recordHeader struct {
 type record struct {
 	head  []byte // "WARC/1.1\r\n" and header fields, each ending in CRLF
 	block []byte
+	// stored: kept in its gzip member uncompressed. A request record is a
+	// few hundred bytes that compressing costs more CPU (a Huffman table
+	// each) than the bytes it saves; a revisit, the same size, is kept
+	// compressed, since revisits are what a nightly re-harvest adds.
+	stored bool
 }
 
 // appendField appends "name: value\r\n" to b.
@@ -245,7 +250,7 @@ func requestRecord(buf []byte, s *hasher, h recordHeader, raw []byte) (record, e
 	}
 	b := appendStart(buf[:0], "request", h)
 	b = appendEnd(b, requestMimeType, len(raw), s.blockSum(header, payload), pd)
-	return record{head: b, block: raw}, nil
+	return record{head: b, block: raw, stored: len(raw) < smallRecord}, nil
 }
 
 // responseRecord builds the response record of an exchange into buf: raw

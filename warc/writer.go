@@ -364,10 +364,9 @@ var encoders = sync.Pool{New: func() any {
 	return &encoder{gz: gz, stored: stored}
 }}
 
-// smallRecord is the size under which a record is stored in its gzip member
-// uncompressed: a request or a revisit, whose few hundred bytes cost more
-// CPU to compress (a Huffman table each) than the bytes it would save.
-const smallRecord = 1024
+// smallRecord is the size of request under which its record is stored in
+// its gzip member uncompressed (see record.stored).
+const smallRecord = 2048
 
 // release returns e to the pool.
 func (e *encoder) release() {
@@ -388,7 +387,7 @@ func (e *encoder) encode(infoID string, recs ...record) (last int, err error) {
 	for _, rec := range recs {
 		last = e.buf.Len()
 		gz := e.gz
-		if len(rec.head)+len(rec.block) < smallRecord {
+		if rec.stored {
 			gz = e.stored
 		}
 		gz.Reset(&e.buf)

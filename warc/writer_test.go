@@ -239,6 +239,7 @@ func TestRevisits(t *testing.T) {
 	if b*5 > a {
 		t.Errorf("second run wrote %d bytes, first %d: want under a fifth", b, a)
 	}
+	t.Logf("WARC bytes: first run %d, the same pages again %d (%.1f%%)", a, b, 100*float64(b)/float64(a))
 	if s := second.Stats(); s.Revisits != 30 || s.Responses != 0 {
 		t.Errorf("second run stats = %+v, want 30 revisits", s)
 	}
