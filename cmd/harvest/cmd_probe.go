@@ -103,6 +103,10 @@ type probePage struct {
 // harvest.ErrPartial when no strategy found a record, and harvest.ErrChallenge
 // when the page is a bot challenge.
 func runProbe(ctx context.Context, o probeOptions, w io.Writer) error {
+	// A profile that cannot be had is said before anything is fetched.
+	if _, err := pickProfile(o.profile, o.pageURL); err != nil {
+		return err
+	}
 	var pg probePage
 	var err error
 	if o.file != "" {
@@ -113,7 +117,7 @@ func runProbe(ctx context.Context, o probeOptions, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	prof, err := pickProfile(o.profile, pg.URL)
+	prof, err := pickProfile(o.profile, pg.URL) // by the final URL's host, after a redirect
 	if err != nil {
 		return err
 	}
@@ -211,6 +215,9 @@ func fetchOne(ctx context.Context, o probeOptions) (probePage, error) {
 		rules, err := fetch.FetchRobots(ctx, cl, start, o.userAgent)
 		if err != nil {
 			return probePage{}, unreachableProbe(err)
+		}
+		if rules.DisallowsAll() {
+			return probePage{}, fmt.Errorf("robots.txt of %s answered with a server error: nothing may be fetched (RFC 9309; --ignore-robots to probe anyway)", start.Host)
 		}
 		if !rules.Allowed(o.pageURL) {
 			return probePage{}, fmt.Errorf("robots.txt of %s disallows %s (--ignore-robots to probe it anyway)", start.Host, start.Redacted())
