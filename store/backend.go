@@ -6,8 +6,9 @@ import (
 	"github.com/harvest-archive/harvest"
 )
 
-// Reader is what the commands that only read (export, stats, history,
-// reparse) use of a harvest database.
+// Reader is the reading side of a harvest database: what export, stats and
+// history use, what reparse asks of the walks (ListingPages), and what the
+// tests look at (LastWalk, Frontier).
 type Reader interface {
 	// Records calls fn for every record, in the order first stored.
 	Records(ctx context.Context, fn func(harvest.Record) error) error
