@@ -107,6 +107,13 @@ func ReadLatest(ctx context.Context, dir string, keep func(url string) bool, fn 
 		date, _ := time.Parse(timestamp14, e.timestamp)
 		c := Capture{URL: e.URL, Date: date.UTC(), Status: e.status(), File: e.Filename, Offset: e.offset(), Revisit: e.Mime == revisitMime}
 		c.Header, _ = parseHeader(s.header)
+		if c.Revisit {
+			// The revisit's own HTTP header (its validators, its date),
+			// the original's payload.
+			if own, err := recordAt(openIn(files, dir, e.Filename), e.offset(), e.length()); err == nil && own.kind == "revisit" {
+				c.Header, _ = parseHeader(own.header)
+			}
+		}
 		if c.Body, err = decodeBody(c.Header, s.payload); err != nil {
 			errs = append(errs, fmt.Errorf("read %s at offset %s: %s: %w", src.Filename, src.Offset, src.URL, err))
 			continue
@@ -124,6 +131,9 @@ func ReadLatest(ctx context.Context, dir string, keep func(url string) bool, fn 
 // re-checking of every field and digest: Read and Index do that; this is
 // the path a re-parse of a whole mirror takes, once per page.
 func recordAt(f *os.File, offset, length int64) (scanned, error) {
+	if f == nil {
+		return scanned{}, errors.New("file not open")
+	}
 	if length <= 0 {
 		length = 1 << 40 // unknown: the member ends where gzip says
 	}
@@ -148,8 +158,8 @@ func recordAt(f *os.File, offset, length int64) (scanned, error) {
 		block = block[:n]
 	}
 	s := scanned{kind: fields.Get("WARC-Type"), url: fields.Get("WARC-Target-URI"), digest: fields.Get("WARC-Payload-Digest"), offset: offset}
-	if s.kind != "response" {
-		return s, fmt.Errorf("not a response record but %s", s.kind)
+	if s.kind != "response" && s.kind != "revisit" {
+		return s, fmt.Errorf("not a response or revisit record but %s", s.kind)
 	}
 	httpHead, payload, ok := bytes.Cut(block, []byte("\r\n\r\n"))
 	if !ok {
@@ -157,4 +167,19 @@ func recordAt(f *os.File, offset, length int64) (scanned, error) {
 	}
 	s.header, s.payload = append(httpHead, "\r\n\r\n"...), payload
 	return s, nil
+}
+
+// openIn returns the open file name of dir from files, opening it when needed;
+// nil when it cannot be opened (recordAt then fails, and the caller keeps
+// what it has).
+func openIn(files map[string]*os.File, dir, name string) *os.File {
+	if f, ok := files[name]; ok {
+		return f
+	}
+	f, err := os.Open(filepath.Join(dir, name))
+	if err != nil {
+		return nil
+	}
+	files[name] = f
+	return f
 }

@@ -1,6 +1,7 @@
 package warc
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"testing"
@@ -21,7 +22,7 @@ func TestReadLatest(t *testing.T) {
 	mustWrite(t, mustOpen(t, Options{Dir: dir}), at("http://h/a", plain(a1), 0), at("http://h/b", chunked(b, 1000), 0), at("http://h/robots.txt", plain("User-agent: *"), 0))
 	// Night two: a changed, b the same (a revisit).
 	mustWrite(t, mustOpen(t, Options{Dir: dir, now: func() time.Time { return t0.Add(24 * time.Hour) }}),
-		at("http://h/a", plain(a2), 24*time.Hour), at("http://h/b", chunked(b, 1000), 24*time.Hour))
+		at("http://h/a", plain(a2), 24*time.Hour), at("http://h/b", bytes.Replace(chunked(b, 1000), []byte("Content-Type: text/html\r\n"), []byte("Content-Type: text/html\r\nETag: \"two\"\r\n"), 1), 24*time.Hour))
 	// Night three: a not modified, b an error page: neither hides the page
 	// as last served.
 	mustWrite(t, mustOpen(t, Options{Dir: dir, now: func() time.Time { return t0.Add(48 * time.Hour) }}),
@@ -50,6 +51,9 @@ func TestReadLatest(t *testing.T) {
 	}
 	for _, tt := range tests {
 		c := got[tt.url]
+		if tt.revisit && c.Header.Get("ETag") != `"two"` {
+			t.Errorf("%s: header %v, want the revisit's own (its ETag)", tt.url, c.Header)
+		}
 		if string(c.Body) != tt.body || c.Revisit != tt.revisit || !c.Date.Equal(t0.Add(24*time.Hour)) || c.Status != 200 {
 			t.Errorf("%s: body %d bytes (want %d), revisit %v, date %v, status %d", tt.url, len(c.Body), len(tt.body), c.Revisit, c.Date, c.Status)
 		}
