@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"regexp"
 	"time"
 
 	"github.com/harvest-archive/harvest"
@@ -85,27 +84,18 @@ func DefaultConfig(startURL string) Config {
 
 // WithoutCredentials returns cfg with the credentials of its StartURL
 // (http://user:pass@host/...) moved to Auth, where they are sent to the host
-// and never stored. A start URL that does not parse is returned with
-// anything before an @ in its authority cut out, so that its error names no
-// password either.
+// and never stored. They are taken out of the text before any parsing (see
+// fetch.SplitUserinfo), so that no error about the URL can name them.
 func (cfg Config) WithoutCredentials() Config {
-	u, err := url.Parse(cfg.StartURL)
-	if err != nil {
-		cfg.StartURL = credentialsRe.ReplaceAllString(cfg.StartURL, "//")
-		return cfg
-	}
-	if u.User != nil {
+	rest, u := fetch.SplitUserinfo(cfg.StartURL)
+	if u != nil {
 		if cfg.Auth == nil {
-			cfg.Auth = u.User
+			cfg.Auth = u
 		}
-		u.User = nil
-		cfg.StartURL = u.String()
+		cfg.StartURL = rest
 	}
 	return cfg
 }
-
-// credentialsRe matches the userinfo of a URL's authority.
-var credentialsRe = regexp.MustCompile(`//[^/?#]*@`)
 
 // Store is what a crawl needs of the database.
 type Store interface {
@@ -188,7 +178,7 @@ func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) 
 	f := fetch.New(ctx, fetch.Config{
 		UserAgent: cfg.UserAgent, Delay: cfg.Delay, Concurrency: cfg.Concurrency, Timeout: cfg.Timeout, MaxBody: cfg.MaxBody,
 		Retry: fetch.Retry{Retries: cfg.Retries, Backoff: cfg.Backoff, MaxWait: cfg.MaxRetryWait},
-		Host:  startURL.Host, Auth: cfg.Auth, Recorder: cfg.Recorder, Logger: log,
+		Host:  startURL.Host, Auth: cfg.Auth, HTTPSOnlyAuth: startURL.Scheme == "https", Recorder: cfg.Recorder, Logger: log,
 	})
 	var rules *fetch.Robots
 	if !cfg.IgnoreRobots {

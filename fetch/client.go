@@ -38,6 +38,9 @@ type Config struct {
 	// Auth, when set, is sent as Basic credentials with every request to
 	// Host (and only there); the recorder gets it redacted.
 	Auth *url.Userinfo
+	// HTTPSOnlyAuth keeps Auth off plain-HTTP requests (the start URL was
+	// https: a redirect down to http must not carry the password in clear).
+	HTTPSOnlyAuth bool
 	// Recorder, when set, is handed every exchange as it crossed the wire.
 	Recorder Recorder
 	// Logger says when the server holds the crawl up (a long Retry-After).
@@ -69,10 +72,11 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
+	u := Redact(e.URL)
 	if e.Status != 0 {
-		return fmt.Sprintf("fetch %s: HTTP %d: %v", e.URL, e.Status, e.Err)
+		return fmt.Sprintf("fetch %s: HTTP %d: %v", u, e.Status, e.Err)
 	}
-	return fmt.Sprintf("fetch %s: %v", e.URL, e.Err)
+	return fmt.Sprintf("fetch %s: %v", u, e.Err)
 }
 
 func (e *Error) Unwrap() error { return e.Err }
@@ -118,7 +122,7 @@ func New(ctx context.Context, cfg Config) *Client {
 	rt = &refusing{next: rt, halted: &cl.halted}
 	if cfg.Auth != nil && cfg.Host != "" {
 		pass, _ := cfg.Auth.Password()
-		rt = &authorizing{next: rt, host: cfg.Host, user: cfg.Auth.Username(), pass: pass}
+		rt = &authorizing{next: rt, host: cfg.Host, user: cfg.Auth.Username(), pass: pass, httpsOnly: cfg.HTTPSOnlyAuth}
 	}
 	rt = &politeness{next: rt, gate: cl.gate, timeout: cfg.Timeout, halted: &cl.halted, requests: &cl.requests}
 

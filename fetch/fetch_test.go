@@ -427,3 +427,23 @@ func TestAuthSentToTheHostAndRedacted(t *testing.T) {
 		}
 	}
 }
+
+// Credentials given for an https start URL never go out over plain HTTP.
+func TestAuthNotSentDownToHTTP(t *testing.T) {
+	var got []string
+	rt := &authorizing{next: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		got = append(got, r.URL.Scheme+" "+r.Header.Get("Authorization"))
+		return &http.Response{StatusCode: 200, Body: http.NoBody, Header: http.Header{}}, nil
+	}), host: "h", user: "u", pass: "p", httpsOnly: true}
+	for _, u := range []string{"https://h/a", "http://h/b"} {
+		req, _ := http.NewRequest(http.MethodGet, u, nil)
+		rt.RoundTrip(req)
+	}
+	if len(got) != 2 || got[0] != "https Basic dTpw" || got[1] != "http " {
+		t.Errorf("sent %q; want the credentials over https only", got)
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

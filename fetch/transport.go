@@ -69,10 +69,11 @@ type authorizing struct {
 	next       http.RoundTripper
 	host       string
 	user, pass string
+	httpsOnly  bool
 }
 
 func (t *authorizing) RoundTrip(req *http.Request) (*http.Response, error) {
-	if strings.EqualFold(req.URL.Host, t.host) && req.Header.Get("Authorization") == "" {
+	if strings.EqualFold(req.URL.Host, t.host) && req.Header.Get("Authorization") == "" && (!t.httpsOnly || req.URL.Scheme == "https") {
 		req = req.Clone(req.Context())
 		req.SetBasicAuth(t.user, t.pass)
 	}
@@ -239,7 +240,9 @@ func (t *reading) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, fmt.Errorf("%s: %w (%d bytes)", req.URL.Redacted(), ErrTooLarge, limit)
 	}
 	if t.recorder != nil {
-		ex := Exchange{URL: req.URL.String(), Date: sentAt, Request: sent, Response: received}
+		target := *req.URL
+		target.User = nil // credentials a redirect carried are not the archive's
+		ex := Exchange{URL: target.String(), Date: sentAt, Request: sent, Response: received}
 		if tap != nil && !t.proxied(req) {
 			ex.IP = tap.remoteIP()
 		}

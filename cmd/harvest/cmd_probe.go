@@ -33,6 +33,7 @@ type probeOptions struct {
 	timeout      time.Duration
 	maxBody      int64
 	ignoreRobots bool
+	auth         *url.Userinfo // credentials taken out of the URL
 }
 
 func (o *probeOptions) register(m *Main, args []string) error {
@@ -73,6 +74,9 @@ func (o *probeOptions) register(m *Main, args []string) error {
 	case o.suggest == "-" && o.asJSON:
 		return fmt.Errorf("%w: --suggest - and --json both want standard output", errUsage)
 	}
+	// Credentials leave the URL before anything can quote it: they are
+	// sent to the page's host (Basic auth) and shown nowhere.
+	o.pageURL, o.auth = fetch.SplitUserinfo(o.pageURL)
 	u, err := url.Parse(o.pageURL)
 	if err != nil || !u.IsAbs() || (u.Scheme != "http" && u.Scheme != "https") {
 		return fmt.Errorf("%w: %q is not an http(s) URL", errUsage, o.pageURL)
@@ -210,7 +214,8 @@ func readSaved(path, pageURL string) (probePage, error) {
 // told otherwise (that costs one more request, for /robots.txt).
 func fetchOne(ctx context.Context, o probeOptions) (probePage, error) {
 	start, _ := url.Parse(o.pageURL) // checked by register
-	cl := fetch.New(ctx, fetch.Config{UserAgent: o.userAgent, Concurrency: 1, Timeout: o.timeout, MaxBody: o.maxBody, Host: start.Host})
+	cl := fetch.New(ctx, fetch.Config{UserAgent: o.userAgent, Concurrency: 1, Timeout: o.timeout, MaxBody: o.maxBody, Host: start.Host,
+		Auth: o.auth, HTTPSOnlyAuth: start.Scheme == "https"})
 	if !o.ignoreRobots {
 		rules, err := fetch.FetchRobots(ctx, cl, start, o.userAgent)
 		if err != nil {

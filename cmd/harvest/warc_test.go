@@ -261,3 +261,20 @@ func TestDemoCapturesAndIndexRebuilds(t *testing.T) {
 		t.Errorf("--warc-max-size 0: exit %d, want 2", code)
 	}
 }
+
+// A password that url.Parse cannot read ('#', '?', '@' in it) is never
+// quoted back: not by crawl, not by probe, whatever fails.
+func TestPasswordsAreNeverQuoted(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"crawl", "http://bob:pa#ss?w@rd@127.0.0.1:1/search", "--db", "h.db", "--retries", "0"},
+		{"probe", "http://bob:pa#ss?w@rd@127.0.0.1:1/search", "--ignore-robots"},
+		{"crawl", "http://bob:s3cret@127.0.0.1:1/search", "--db", "h.db", "--retries", "0"},
+		{"probe", "http://bob:s3cret@127.0.0.1:1/search"},
+	} {
+		code, stdout, stderr := run(t, dir, args...)
+		if code == 0 || strings.Contains(stdout+stderr, "pa#ss") || strings.Contains(stdout+stderr, "s3cret") || strings.Contains(stdout+stderr, "w@rd") {
+			t.Errorf("%v: exit %d, output quotes the password:\n%s%s", args, code, stdout, stderr)
+		}
+	}
+}
