@@ -30,6 +30,11 @@ import (
 // is returned with the rest, joined, at the end. An error from fn stops
 // at once.
 func ReadLatest(ctx context.Context, dir string, keep func(url string) bool, fn func(Capture) error) error {
+	// Captures a crashed writer left open are finished first, so that
+	// they count.
+	if _, err := recoverOpen(ctx, dir); err != nil {
+		return fmt.Errorf("read %s: %w", dir, err)
+	}
 	entries, err := loadIndexes(dir)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", dir, err)
@@ -161,11 +166,12 @@ func recordAt(f *os.File, offset, length int64) (scanned, error) {
 	if s.kind != "response" && s.kind != "revisit" {
 		return s, fmt.Errorf("not a response or revisit record but %s", s.kind)
 	}
-	httpHead, payload, ok := bytes.Cut(block, []byte("\r\n\r\n"))
-	if !ok {
+	// The HTTP message as it came: its header may end in a bare LF.
+	httpHead, payload, ok := splitHTTP(block)
+	if !ok && s.kind == "response" {
 		return s, errors.New("response record without an HTTP header")
 	}
-	s.header, s.payload = append(httpHead, "\r\n\r\n"...), payload
+	s.header, s.payload = httpHead, payload
 	return s, nil
 }
 

@@ -3,6 +3,7 @@ package warc
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -57,5 +58,21 @@ func TestReadLatest(t *testing.T) {
 		if string(c.Body) != tt.body || c.Revisit != tt.revisit || !c.Date.Equal(t0.Add(24*time.Hour)) || c.Status != 200 {
 			t.Errorf("%s: body %d bytes (want %d), revisit %v, date %v, status %d", tt.url, len(c.Body), len(tt.body), c.Revisit, c.Date, c.Status)
 		}
+	}
+}
+
+// A response whose header ends in a bare LF (servers send them; Go reads
+// them) comes back whole, a CRLFCRLF in its body included.
+func TestReadLatestBareLF(t *testing.T) {
+	dir := t.TempDir()
+	body := "<html>\r\n\r\n<p>one</p></html>"
+	resp := []byte("HTTP/1.1 200 OK\nContent-Type: text/html\nContent-Length: " + fmt.Sprint(len(body)) + "\n\n" + body)
+	mustWrite(t, mustOpen(t, Options{Dir: dir}), exchange("http://h/lf", resp))
+	var got []Capture
+	if err := ReadLatest(context.Background(), dir, nil, func(c Capture) error { got = append(got, c); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || string(got[0].Body) != body || got[0].Header.Get("Content-Type") != "text/html" {
+		t.Fatalf("got %+v", got)
 	}
 }

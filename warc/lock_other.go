@@ -7,11 +7,14 @@ import (
 	"time"
 )
 
-func lockOpen(*os.File) {}
+func lockOpen(*os.File) error { return nil }
 
-// heldOpen reports whether the file at path may still be written: without
+// claimDead takes the file at path for recovery when it seems dead: without
 // flock, a file changed in the last minute is taken for a live writer's.
-func heldOpen(path string) bool {
+func claimDead(path string) (release func(), ok bool) {
 	st, err := os.Stat(path)
-	return err == nil && time.Since(st.ModTime()) < time.Minute
+	if err != nil || time.Since(st.ModTime()) < time.Minute {
+		return nil, false
+	}
+	return func() {}, true
 }

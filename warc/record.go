@@ -63,7 +63,7 @@ func splitHTTP(msg []byte) (header, payload []byte, ok bool) {
 		}
 		line := rest[:i+1]
 		rest = rest[i+1:]
-		if len(line) < 3 { // "\r\n" or "\n"
+		if string(line) == "\r\n" || string(line) == "\n" {
 			n := len(msg) - len(rest)
 			return msg[:n], msg[n:], true
 		}

@@ -2,8 +2,10 @@ package warc
 
 import (
 	"bufio"
+	"compress/flate"
 	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -40,40 +42,53 @@ func recoverOpen(ctx context.Context, dir string) ([]string, error) {
 	}
 	var done []string
 	for _, path := range paths {
-		if heldOpen(path) {
-			continue
-		}
-		end, err := wholeMembers(path)
+		name, err := recoverOne(ctx, path)
 		if err != nil {
 			return done, fmt.Errorf("recover %s: %w", filepath.Base(path), err)
 		}
-		if err := os.Truncate(path, end); err != nil {
-			return done, fmt.Errorf("recover %s: %w", filepath.Base(path), err)
+		if name != "" {
+			done = append(done, name)
 		}
-		final := strings.TrimSuffix(path, openSuffix)
-		if end == 0 {
-			if err := os.Remove(path); err != nil {
-				return done, fmt.Errorf("recover %s: %w", filepath.Base(path), err)
-			}
-			continue
-		}
-		if err := os.Rename(path, final); err != nil {
-			return done, fmt.Errorf("recover %s: %w", filepath.Base(path), err)
-		}
-		entries, err := indexFile(ctx, final)
-		if err != nil {
-			return done, fmt.Errorf("recover %s: %w", filepath.Base(final), err)
-		}
-		if err := writeIndex(final, entries); err != nil {
-			return done, fmt.Errorf("recover %s: %w", filepath.Base(final), err)
-		}
-		done = append(done, filepath.Base(final))
 	}
 	return done, nil
 }
 
+// recoverOne finishes one file left open, unless a live writer holds it;
+// it returns the file's final name ("" when it was left alone or empty).
+func recoverOne(ctx context.Context, path string) (string, error) {
+	release, ok := claimDead(path)
+	if !ok {
+		return "", nil
+	}
+	defer release()
+	end, err := wholeMembers(path)
+	if err != nil {
+		return "", err
+	}
+	if err := os.Truncate(path, end); err != nil {
+		return "", err
+	}
+	if end == 0 {
+		return "", os.Remove(path)
+	}
+	final := strings.TrimSuffix(path, openSuffix)
+	if err := os.Rename(path, final); err != nil {
+		return "", err
+	}
+	entries, err := indexFile(ctx, final)
+	if err != nil {
+		return "", err
+	}
+	if err := writeIndex(final, entries); err != nil {
+		return "", err
+	}
+	return filepath.Base(final), nil
+}
+
 // wholeMembers returns the length of the longest prefix of the gzip file at
-// path made of whole, valid members.
+// path made of whole, valid members. Damage ends the prefix (a member cut
+// off, a bad header or checksum, corrupt data); any other error (the disk
+// failing to read) is returned, and nothing is cut.
 func wholeMembers(path string) (int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -87,16 +102,32 @@ func wholeMembers(path string) (int64, error) {
 	for {
 		if _, err := br.Peek(1); err == io.EOF {
 			return good, nil
+		} else if err != nil {
+			return 0, err
 		}
 		if err := zr.Reset(br); err != nil {
-			return good, nil // a header cut off or damaged: the end of what is whole
+			if damage(err) {
+				return good, nil
+			}
+			return 0, err
 		}
 		zr.Multistream(false)
 		if _, err := io.Copy(io.Discard, zr); err != nil {
-			return good, nil // a member cut off
+			if damage(err) {
+				return good, nil
+			}
+			return 0, err
 		}
 		good = cr.n - int64(br.Buffered())
 	}
+}
+
+// damage tells the errors of a cut-off or spoilt gzip stream from those of
+// reading the file.
+func damage(err error) bool {
+	var corrupt flate.CorruptInputError
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, gzip.ErrHeader) ||
+		errors.Is(err, gzip.ErrChecksum) || errors.As(err, &corrupt)
 }
 
 // countReader counts the bytes read through it.

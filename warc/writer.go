@@ -311,7 +311,10 @@ func (w *Writer) create() error {
 	if err != nil {
 		return fmt.Errorf("create warc file: %w", err)
 	}
-	lockOpen(f)
+	if err := lockOpen(f); err != nil {
+		f.Close()
+		return fmt.Errorf("create warc file: %w", err)
+	}
 	w.serial++
 	w.file, w.name, w.infoID, w.entries = f, name, "", nil
 	if w.buf == nil {
