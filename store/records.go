@@ -56,11 +56,7 @@ func (db *DB) savePage(ctx context.Context, tx *sql.Tx, p harvest.PageResult, no
 	var c harvest.Counts
 	var err error
 	if p.Reparsed {
-		var stored string
-		err := tx.StmtContext(ctx, db.stmts.hash).QueryRowContext(ctx, p.URL).Scan(&stored)
-		if err == nil && stored != "" && stored == recordsHash(p) {
-			return harvest.Counts{Unchanged: len(p.Records)}, nil
-		}
+		return db.saveReparsed(ctx, tx, p, now)
 	}
 	if p.NotModified {
 		c, err = db.touchCached(ctx, tx, p, now)
@@ -225,7 +221,7 @@ func (db *DB) Count(ctx context.Context) (int, error) {
 }
 
 // recordsHash is a digest of what a page held: its records' fields, in
-// order, and its next link and total.
+// order, its next link and total, and how it was decoded.
 func recordsHash(p harvest.PageResult) string {
 	h := sha256.New()
 	for _, r := range p.Records {
@@ -235,6 +231,6 @@ func recordsHash(p harvest.PageResult) string {
 		}
 		h.Write([]byte{1})
 	}
-	fmt.Fprintf(h, "%s\x00%d", p.Next, p.Total)
+	fmt.Fprintf(h, "%s\x00%d\x00%s\x00%d", p.Next, p.Total, p.Charset, p.InvalidBytes)
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }

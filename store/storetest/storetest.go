@@ -65,6 +65,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Backend) {
 		{"KindsAreStoredAndReturned", testKinds},
 		{"ListingPagesUnderNewestWalk", testListingPages},
 		{"PagesSeenEarlierKeepTheirTime", testSeenAt},
+		{"ReparsedPagesChangeOnlyWhatTheyShow", testReparsed},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			clk := &clock{t: Start}
@@ -467,5 +468,70 @@ func testSeenAt(t *testing.T, b store.Backend, clk *clock) {
 	got = records(t, b)
 	if !got[0].FirstSeen.Equal(captured) || !got[0].LastSeen.Equal(later) {
 		t.Errorf("first seen %v, last seen %v; want %v and %v", got[0].FirstSeen, got[0].LastSeen, captured, later)
+	}
+}
+
+// A page parsed again from its capture (Reparsed) is not a fetch: it fixes
+// the fields of the records it was the last to show, with history; it
+// leaves a pending page pending, a gone record gone, and a record seen
+// since on another page as that sighting left it; parsed into the same
+// records, it writes nothing.
+func testReparsed(t *testing.T, b store.Backend, clk *clock) {
+	captured := Start
+	page2 := listing + "?page=1"
+	w := walk(t, b)
+	save(t, b, harvest.PageResult{WalkID: w.ID, URL: listing, Status: 200,
+		Records: []harvest.Record{rec("http://x/document/a", "A"), rec("http://x/document/b", "B"), rec("http://x/document/g", "G")},
+		Enqueue: []string{page2}})
+	// Later: b moved to page 2, g left the listing (a complete walk).
+	clk.add(time.Hour)
+	moved := rec("http://x/document/b", "B")
+	moved.ListingURL = page2
+	save(t, b, harvest.PageResult{WalkID: w.ID, URL: page2, Status: 200, Records: []harvest.Record{moved}})
+	if err := b.FinishWalk(ctx, w.ID); err != nil {
+		t.Fatal(err)
+	}
+	w2 := walk(t, b)
+	save(t, b, harvest.PageResult{WalkID: w2.ID, URL: listing, Status: 200, Records: []harvest.Record{rec("http://x/document/a", "A")}, Enqueue: []string{page2}})
+	if _, err := b.MarkGone(ctx, w2, 0); err != nil { // w2 is left unfinished, page 2 pending
+		t.Fatal(err)
+	}
+	before := changes(t, b, "")
+
+	// The first capture of the listing, read by a fixed parser: every title
+	// reads differently now.
+	reparse := func(wid int64) harvest.Counts {
+		return save(t, b, harvest.PageResult{WalkID: wid, URL: listing, Status: 200, Reparsed: true, SeenAt: captured,
+			Records: []harvest.Record{rec("http://x/document/a", "A fixed"), rec("http://x/document/b", "B fixed"), rec("http://x/document/g", "G fixed")}})
+	}
+	if c := reparse(w2.ID); c != (harvest.Counts{Updated: 2, Unchanged: 1}) {
+		t.Errorf("reparse: %+v; want a and g updated, b (seen since on page 2) left", c)
+	}
+	byURL := map[string]harvest.Record{}
+	for _, r := range records(t, b) {
+		byURL[r.URL] = r
+	}
+	if byURL["http://x/document/a"].Title != "A fixed" || byURL["http://x/document/b"].Title != "B" || byURL["http://x/document/b"].ListingURL != page2 {
+		t.Errorf("records after reparse: %+v", byURL)
+	}
+	if g := byURL["http://x/document/g"]; g.Title != "G fixed" || g.GoneAt.IsZero() {
+		t.Errorf("gone record after reparse: %+v; want its title fixed and still gone", g)
+	}
+	after := changes(t, b, "")
+	if len(after)-len(before) != 2 {
+		t.Errorf("%d history rows added, want 2 (the two titles)", len(after)-len(before))
+	}
+	for _, ch := range after[len(before):] {
+		if ch.Field == "returned" {
+			t.Errorf("a reparse wrote %+v", ch)
+		}
+	}
+	pending, err := b.Pending(ctx, w2.ID)
+	if err != nil || len(pending) != 1 || pending[0].URL != page2 {
+		t.Errorf("pending of the unfinished walk after reparse = %+v, %v; want page 2 still", pending, err)
+	}
+	// The same parse again: nothing to write.
+	if c := reparse(w2.ID); c != (harvest.Counts{Unchanged: 3}) || len(changes(t, b, "")) != len(after) {
+		t.Errorf("second reparse: %+v, %d history rows; want nothing written", c, len(changes(t, b, ""))-len(after))
 	}
 }
