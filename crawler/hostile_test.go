@@ -92,12 +92,6 @@ func frontier(t testing.TB, db *store.DB, start string) []store.FrontierPage {
 	return pages
 }
 
-// A listing that redirects (same host, /search to /en/search) has its
-// path-relative record links resolved against the URL it ended at; the walk
-// goes on from there, so that no later page is redirected again, and the
-// A results line claiming an absurd total ("1 - 10 of 1,000,000,000" on a
-// 50-record listing) is checked against the pages before pages are queued:
-// not borne out, it is set aside with a warning and the walk follows the next
 // A true total of more pages than harvest takes on trust is trusted once
 // its last page is seen to hold records: every page is queued and fetched
 // concurrently, each once, no request more than the pages; a run bounded by
@@ -137,7 +131,9 @@ func TestCrawlTrustsAConfirmedTotal(t *testing.T) {
 	}
 }
 
-// summary says "yielded no results" does not make its page empty.
+// A "no results" page with a reCAPTCHA in its search form is no bot
+// challenge, whatever its status; and a record whose summary says "yielded
+// no results" does not make its page empty.
 func TestCrawlCaptchaFormsAndNoResultsText(t *testing.T) {
 	t.Run("recaptcha in a form, 200", func(t *testing.T) {
 		srv := hostile(t, fixtures.NewArchive(30, 7), func(s *fixtures.Server) { s.Recaptcha = true })
@@ -189,8 +185,6 @@ func TestCrawlCaptchaFormsAndNoResultsText(t *testing.T) {
 	})
 }
 
-// A start URL with credentials: they are sent (Basic auth) to its host, and
-// kept nowhere: not in records, listing URLs, frontier, walks, runs, pages,
 // The table markup (one cell per field) end to end: every record's date and
 // summary stored.
 func TestCrawlTableMarkup(t *testing.T) {
@@ -206,6 +200,8 @@ func TestCrawlTableMarkup(t *testing.T) {
 	}
 }
 
+// A page in windows-1251 that declares no charset is read right and
+// flagged: a warning names the page and the charset guessed, and the
 // frontier keeps it.
 func TestCrawlFlagsAGuessedCharset(t *testing.T) {
 	srv := hostile(t, fixtures.NewCyrillicArchive(30, 3), func(s *fixtures.Server) { s.Windows1251 = true })
@@ -230,6 +226,8 @@ func TestCrawlFlagsAGuessedCharset(t *testing.T) {
 	t.Errorf("no warning names page 1 and its guessed charset:\n%s", logs)
 }
 
+// A start URL with credentials: they are sent (Basic auth) to its host, and
+// kept nowhere: not in records, listing URLs, frontier, walks, runs, pages,
 // logs or errors.
 func TestCrawlKeepsNoCredentials(t *testing.T) {
 	const user, pass = "archivist", "s3cret-Pa55word"
@@ -287,6 +285,9 @@ func TestCrawlKeepsNoCredentials(t *testing.T) {
 	}
 }
 
+// A listing that redirects (same host, /search to /en/search) has its
+// path-relative record links resolved against the URL it ended at; the walk
+// goes on from there, so that no later page is redirected again, and the
 // redirect is logged once.
 func TestCrawlFollowsAListingRedirect(t *testing.T) {
 	for _, c := range []int{1, 3} {
@@ -324,7 +325,9 @@ func TestCrawlFollowsAListingRedirect(t *testing.T) {
 	}
 }
 
-// every page again, and the run names the page.
+// A page on which fewer records are found than its own results line states
+// is a shortfall of that page, not drift: no pass fetches every page again,
+// and the run names the page.
 func TestCrawlParseShortfallIsNotDrift(t *testing.T) {
 	for _, tt := range []struct {
 		name    string
@@ -378,7 +381,10 @@ func TestCrawlParseShortfallIsNotDrift(t *testing.T) {
 // the unclosed third and fourth.
 func srv0(s *fixtures.Server) fixtures.Doc { return s.Archive.Docs()[15] }
 
-// next link at all, or one marked disabled, is a legitimate end.
+// With no total stated, a next link to the page itself, one that is no page
+// (javascript:), or a jump far past the next page onto an empty one is a
+// broken pager: the run ends partial, naming the page. No next link at
+// all, or one marked disabled, is a legitimate end.
 func TestCrawlBrokenPagerIsNoEnd(t *testing.T) {
 	for _, tt := range []struct {
 		pager string
@@ -436,6 +442,9 @@ func TestCrawlBrokenPagerIsNoEnd(t *testing.T) {
 	})
 }
 
+// A results line claiming an absurd total ("1 - 10 of 1,000,000,000" on a
+// 50-record listing) is checked against the pages before pages are queued:
+// not borne out, it is set aside with a warning and the walk follows the next
 // links. All 50 records, in seconds, with a frontier of a few rows.
 func TestCrawlDoesNotTrustAnAbsurdTotal(t *testing.T) {
 	for _, tt := range []struct {
