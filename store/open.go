@@ -102,6 +102,14 @@ func (db *DB) prepare(ctx context.Context) error {
 			ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified, next_url = excluded.next_url,
 			total = excluded.total, record_urls = excluded.record_urls, fetched_at = excluded.fetched_at, records_hash = excluded.records_hash`, true},
 		{&db.stmts.hash, `SELECT records_hash FROM pages WHERE url = ?`, true},
+		// Re-parse (reparse.go).
+		{&db.stmts.reSel, `SELECT title, date, date_text, summary, listing_url, last_seen FROM records WHERE url = ?`, true},
+		{&db.stmts.reUpd, `UPDATE records SET title = ?, date = ?, date_text = ?, summary = ?, last_seen = MAX(last_seen, ?) WHERE url = ?`, true},
+		{&db.stmts.rePage, `INSERT INTO pages (url, etag, last_modified, next_url, total, record_urls, fetched_at, records_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (url) DO UPDATE SET next_url = excluded.next_url, total = excluded.total, record_urls = excluded.record_urls, records_hash = excluded.records_hash`, true},
+		{&db.stmts.reFront, `INSERT INTO frontier (walk_id, url, seq, state, status, records, attempts, charset, invalid_bytes, updated_at, kind)
+			VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM frontier WHERE walk_id = ?), 'done', ?, ?, 0, NULLIF(?, ''), ?, ?, ?)
+			ON CONFLICT (walk_id, url) DO NOTHING`, true},
 		{&db.stmts.cache, `SELECT etag, last_modified, next_url, total FROM pages WHERE url = ?`, false},
 		{&db.stmts.known, `SELECT seq, state FROM frontier WHERE walk_id = ? AND url = ?`, false},
 	} {

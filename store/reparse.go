@@ -50,7 +50,7 @@ func (db *DB) saveReparsed(ctx context.Context, tx *sql.Tx, p harvest.PageResult
 		}
 		var old harvest.Record
 		var listingURL, lastSeen string
-		if err := tx.QueryRowContext(ctx, `SELECT title, date, date_text, summary, listing_url, last_seen FROM records WHERE url = ?`, r.URL).
+		if err := tx.StmtContext(ctx, db.stmts.reSel).QueryRowContext(ctx, r.URL).
 			Scan(&old.Title, &old.Date, &old.DateText, &old.Summary, &listingURL, &lastSeen); err != nil {
 			return c, fmt.Errorf("read %s: %w", r.URL, err)
 		}
@@ -72,22 +72,16 @@ func (db *DB) saveReparsed(ctx context.Context, tx *sql.Tx, p harvest.PageResult
 			continue
 		}
 		c.Updated++
-		if _, err := tx.ExecContext(ctx, `UPDATE records SET title = ?, date = ?, date_text = ?, summary = ?, last_seen = MAX(last_seen, ?) WHERE url = ?`,
-			r.Title, r.Date, r.DateText, r.Summary, now, r.URL); err != nil {
+		if _, err := tx.StmtContext(ctx, db.stmts.reUpd).ExecContext(ctx, r.Title, r.Date, r.DateText, r.Summary, now, r.URL); err != nil {
 			return c, fmt.Errorf("update %s: %w", r.URL, err)
 		}
 	}
 	// The page's validators stay those of its last fetch; what it holds is
 	// what the parser reads now.
-	if _, err := tx.ExecContext(ctx, `INSERT INTO pages (url, etag, last_modified, next_url, total, record_urls, fetched_at, records_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (url) DO UPDATE SET next_url = excluded.next_url, total = excluded.total, record_urls = excluded.record_urls, records_hash = excluded.records_hash`,
-		p.URL, p.ETag, p.LastModified, p.Next, p.Total, strings.Join(urls, "\n"), now, hash); err != nil {
+	if _, err := tx.StmtContext(ctx, db.stmts.rePage).ExecContext(ctx, p.URL, p.ETag, p.LastModified, p.Next, p.Total, strings.Join(urls, "\n"), now, hash); err != nil {
 		return c, fmt.Errorf("keep page %s: %w", p.URL, err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO frontier (walk_id, url, seq, state, status, records, attempts, charset, invalid_bytes, updated_at, kind)
-		VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM frontier WHERE walk_id = ?), 'done', ?, ?, 0, NULLIF(?, ''), ?, ?, ?)
-		ON CONFLICT (walk_id, url) DO NOTHING`,
-		p.WalkID, p.URL, p.WalkID, p.Status, len(p.Records), p.Charset, p.InvalidBytes, now, kindOf(p.Kind)); err != nil {
+	if _, err := tx.StmtContext(ctx, db.stmts.reFront).ExecContext(ctx, p.WalkID, p.URL, p.WalkID, p.Status, len(p.Records), p.Charset, p.InvalidBytes, now, kindOf(p.Kind)); err != nil {
 		return c, fmt.Errorf("frontier %s: %w", p.URL, err)
 	}
 	return c, nil

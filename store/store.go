@@ -21,7 +21,8 @@ type DB struct {
 	lock      *fileLock
 	stmts     struct {
 		sel, ins, upd, chg, touch        *sql.Stmt // records
-		enqueue, done, keep, cache, hash *sql.Stmt // frontier and pages
+		enqueue, done, keep, cache, hash *sql.Stmt
+		reSel, reUpd, rePage, reFront    *sql.Stmt // re-parse // frontier and pages
 		known                            *sql.Stmt
 	}
 	// Now gives the time stamps; tests replace it (or pass WithClock).
