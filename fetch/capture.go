@@ -162,22 +162,44 @@ func protoOf(resp *http.Response) string {
 	return "HTTP/1.1"
 }
 
-// withoutHeader drops the header field name (and its value) from a raw
-// HTTP message's header block: the proxy's credentials are not the
-// archive's business.
-func withoutHeader(msg []byte, name string) []byte {
-	end := bytes.Index(msg, []byte("\r\n\r\n"))
-	if end < 0 {
-		return msg
+// headerField finds the field name in a raw HTTP message's header block:
+// the offsets of the CRLF that starts its line, of its value (after the
+// colon), and of the CRLF that ends it.
+func headerField(msg []byte, name string) (line, value, end int, ok bool) {
+	head := len(msg)
+	if i := bytes.Index(msg, []byte("\r\n\r\n")); i >= 0 {
+		head = i + 2
 	}
 	prefix := []byte("\r\n" + strings.ToLower(name) + ":")
-	head := msg[:end+2]
-	lower := bytes.ToLower(head)
-	i := bytes.Index(lower, prefix)
-	if i < 0 {
+	line = bytes.Index(bytes.ToLower(msg[:head]), prefix)
+	if line < 0 {
+		return 0, 0, 0, false
+	}
+	value = line + len(prefix)
+	end = head
+	if j := bytes.Index(msg[value:head], []byte("\r\n")); j >= 0 {
+		end = value + j
+	}
+	return line, value, end, true
+}
+
+// withoutHeader drops the header field name (and its value) from a raw
+// HTTP message: the proxy's credentials are not the archive's business.
+func withoutHeader(msg []byte, name string) []byte {
+	line, _, end, ok := headerField(msg, name)
+	if !ok {
 		return msg
 	}
-	j := bytes.Index(lower[i+2:], []byte("\r\n"))
-	out := append([]byte{}, msg[:i]...)
-	return append(out, msg[i+2+j:]...)
+	return append(append([]byte{}, msg[:line]...), msg[end:]...)
+}
+
+// redactAuth replaces the value of a request's Authorization header, as
+// recorded, so that no capture keeps credentials.
+func redactAuth(request []byte) []byte {
+	_, value, end, ok := headerField(request, "Authorization")
+	if !ok {
+		return request
+	}
+	out := append(append([]byte{}, request[:value]...), " [redacted]"...)
+	return append(out, request[end:]...)
 }

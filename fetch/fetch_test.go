@@ -7,7 +7,9 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -447,3 +449,23 @@ func TestAuthNotSentDownToHTTP(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// The hand-off that made exchanges mix: net/http gives the connection to
+// the next request (begin) before the first one takes its bytes. Each
+// capture keeps its own, and taking the first does not stop the second.
+func TestTapKeepsEachExchangeApartAtTheHandOff(t *testing.T) {
+	client, server := net.Pipe()
+	defer server.Close()
+	go io.Copy(io.Discard, server)
+	tap := &tapConn{Conn: client}
+	first := tap.begin()
+	tap.Write([]byte("GET /a"))
+	second := tap.begin() // the connection goes to the next request
+	tap.Write([]byte("GET /b"))
+	sentA, _ := tap.take(first)
+	tap.Write([]byte(" HTTP/1.1"))
+	sentB, _ := tap.take(second)
+	if string(sentA) != "GET /a" || string(sentB) != "GET /b HTTP/1.1" {
+		t.Errorf("first %q, second %q", sentA, sentB)
+	}
+}

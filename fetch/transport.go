@@ -80,28 +80,6 @@ func (t *authorizing) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.next.RoundTrip(req)
 }
 
-// redactAuth replaces the value of a request's Authorization header, as
-// recorded, so that no capture keeps credentials.
-func redactAuth(request []byte) []byte {
-	end := bytes.Index(request, []byte("\r\n\r\n"))
-	if end < 0 {
-		end = len(request)
-	}
-	low := bytes.ToLower(request[:end])
-	i := bytes.Index(low, []byte("\r\nauthorization:"))
-	if i < 0 {
-		return request
-	}
-	start := i + len("\r\nauthorization:")
-	stop := bytes.Index(request[start:end], []byte("\r\n"))
-	if stop < 0 {
-		stop = end - start
-	}
-	out := append([]byte{}, request[:start]...)
-	out = append(out, " [redacted]"...)
-	return append(out, request[start+stop:]...)
-}
-
 // refusing halts the client when the site answers with a bot challenge (a
 // 403, 429 or 503 whose body is one), before the host's slot is given to the
 // next request: nothing is sent after it.
