@@ -101,14 +101,9 @@ func (db *DB) upsert(ctx context.Context, tx *sql.Tx, p harvest.PageResult, now 
 		if err := sel.QueryRowContext(ctx, r.URL).Scan(&old.Title, &old.Date, &old.DateText, &old.Summary, &gone); err != nil {
 			return c, fmt.Errorf("read %s: %w", r.URL, err)
 		}
-		changed := false
-		for _, f := range [][3]string{{"title", old.Title, r.Title}, {"date", old.Date, r.Date}, {"date_text", old.DateText, r.DateText}, {"summary", old.Summary, r.Summary}} {
-			if f[1] != f[2] {
-				changed = true
-				if _, err := chg.ExecContext(ctx, r.URL, now, f[0], f[1], f[2], r.ListingURL, p.RunID); err != nil {
-					return c, fmt.Errorf("record change of %s: %w", r.URL, err)
-				}
-			}
+		changed, err := recordChanges(ctx, chg, old, r, now, p.RunID)
+		if err != nil {
+			return c, err
 		}
 		if gone.Valid {
 			if _, err := chg.ExecContext(ctx, r.URL, now, "returned", gone.String, "", r.ListingURL, p.RunID); err != nil {
@@ -233,4 +228,19 @@ func recordsHash(p harvest.PageResult) string {
 	}
 	fmt.Fprintf(h, "%s\x00%d\x00%s\x00%d", p.Next, p.Total, p.Charset, p.InvalidBytes)
 	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// recordChanges writes a history row for each field of r that differs from
+// old, seen at now on r's listing page, and reports whether any did.
+func recordChanges(ctx context.Context, chg *sql.Stmt, old, r harvest.Record, now string, runID int64) (bool, error) {
+	changed := false
+	for _, f := range [...][3]string{{"title", old.Title, r.Title}, {"date", old.Date, r.Date}, {"date_text", old.DateText, r.DateText}, {"summary", old.Summary, r.Summary}} {
+		if f[1] != f[2] {
+			changed = true
+			if _, err := chg.ExecContext(ctx, r.URL, now, f[0], f[1], f[2], r.ListingURL, runID); err != nil {
+				return changed, fmt.Errorf("record change of %s: %w", r.URL, err)
+			}
+		}
+	}
+	return changed, nil
 }

@@ -58,14 +58,9 @@ func (db *DB) saveReparsed(ctx context.Context, tx *sql.Tx, p harvest.PageResult
 			c.Unchanged++ // seen since on another page: that sighting stands
 			continue
 		}
-		changed := false
-		for _, f := range [][3]string{{"title", old.Title, r.Title}, {"date", old.Date, r.Date}, {"date_text", old.DateText, r.DateText}, {"summary", old.Summary, r.Summary}} {
-			if f[1] != f[2] {
-				changed = true
-				if _, err := chg.ExecContext(ctx, r.URL, now, f[0], f[1], f[2], r.ListingURL, p.RunID); err != nil {
-					return c, fmt.Errorf("record change of %s: %w", r.URL, err)
-				}
-			}
+		changed, err := recordChanges(ctx, chg, old, r, now, p.RunID)
+		if err != nil {
+			return c, err
 		}
 		if !changed {
 			c.Unchanged++
