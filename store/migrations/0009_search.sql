@@ -1,0 +1,51 @@
+-- What `harvest serve` reads, kept up to date by triggers as records are
+-- written, so that a read-only server never writes and no page scans the
+-- records table.
+
+-- Full-text index over each record's title and summary (and, once document
+-- pages are harvested, their details), rowid = records.rowid. It keeps its
+-- own copy of the text, so that matches can be highlighted.
+CREATE VIRTUAL TABLE records_fts USING fts5 (
+	title, summary, details,
+	tokenize = 'unicode61 remove_diacritics 2'
+);
+INSERT INTO records_fts (rowid, title, summary, details) SELECT rowid, title, summary, '' FROM records;
+
+CREATE TRIGGER records_fts_insert AFTER INSERT ON records BEGIN
+	INSERT INTO records_fts (rowid, title, summary, details) VALUES (new.rowid, new.title, new.summary, '');
+END;
+CREATE TRIGGER records_fts_update AFTER UPDATE OF title, summary ON records
+WHEN old.title IS NOT new.title OR old.summary IS NOT new.summary BEGIN
+	UPDATE records_fts SET title = new.title, summary = new.summary WHERE rowid = new.rowid;
+END;
+CREATE TRIGGER records_fts_delete AFTER DELETE ON records BEGIN
+	DELETE FROM records_fts WHERE rowid = old.rowid;
+END;
+
+-- Records per year of their date ('' for undated), for the year chart and
+-- the record count.
+CREATE TABLE record_years (
+	year TEXT PRIMARY KEY,
+	n    INTEGER NOT NULL
+);
+INSERT INTO record_years (year, n)
+	SELECT CASE WHEN date GLOB '[0-9][0-9][0-9][0-9]*' THEN substr(date, 1, 4) ELSE '' END AS y, COUNT(*) FROM records GROUP BY y;
+
+CREATE TRIGGER record_years_insert AFTER INSERT ON records BEGIN
+	INSERT INTO record_years (year, n) VALUES (CASE WHEN new.date GLOB '[0-9][0-9][0-9][0-9]*' THEN substr(new.date, 1, 4) ELSE '' END, 1)
+		ON CONFLICT (year) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER record_years_update AFTER UPDATE OF date ON records WHEN old.date IS NOT new.date BEGIN
+	UPDATE record_years SET n = n - 1 WHERE year = CASE WHEN old.date GLOB '[0-9][0-9][0-9][0-9]*' THEN substr(old.date, 1, 4) ELSE '' END;
+	INSERT INTO record_years (year, n) VALUES (CASE WHEN new.date GLOB '[0-9][0-9][0-9][0-9]*' THEN substr(new.date, 1, 4) ELSE '' END, 1)
+		ON CONFLICT (year) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER record_years_delete AFTER DELETE ON records BEGIN
+	UPDATE record_years SET n = n - 1 WHERE year = CASE WHEN old.date GLOB '[0-9][0-9][0-9][0-9]*' THEN substr(old.date, 1, 4) ELSE '' END;
+END;
+
+-- The filters by date and by new / gone / changed since a date.
+CREATE INDEX records_date ON records (date);
+CREATE INDEX records_first_seen ON records (first_seen);
+CREATE INDEX records_gone_at ON records (gone_at) WHERE gone_at IS NOT NULL;
+CREATE INDEX record_changes_changed_at ON record_changes (changed_at, url);
