@@ -309,7 +309,7 @@ func TestWithoutFilesAndWARC(t *testing.T) {
 	s := f.server(t, false, false)
 	for target, want := range map[string]string{
 		"/record?url=" + url.QueryEscape("http://archive.example/document/1"): "--warc DIR",
-		"/capture?url=x":     "start serve with --warc DIR",
+		"/capture?url=x":      "start serve with --warc DIR",
 		"/files/" + f.fileSum: "start serve with --files DIR",
 	} {
 		_, body := get(t, s, target)

@@ -533,7 +533,7 @@ type Progress struct {
 	StartedAt    time.Time `json:"started_at"`
 	Done         int       `json:"pages_done"`
 	Pending      int       `json:"pages_pending"`
-	Failed       int       `json:"pages_failed"` // failed or skipped
+	Failed       int       `json:"pages_failed"`  // failed or skipped
 	Records      int       `json:"records"`       // records seen by the walk so far
 	Total        int       `json:"listing_total"` // the listing's own total; 0 when unknown
 	LastActivity time.Time `json:"last_activity"` // the last page the walk stored or marked
