@@ -1,0 +1,176 @@
+package serve
+
+import (
+	"context"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/harvest-archive/harvest/crawler"
+	"github.com/harvest-archive/harvest/fixtures"
+	"github.com/harvest-archive/harvest/store"
+)
+
+// browser finds a Chromium or Chrome to drive: $HARVEST_CHROME, else the
+// usual names on the PATH.
+func browser() string {
+	if p := os.Getenv("HARVEST_CHROME"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// crawlFixture harvests a fixture archive into a new database, retitles one
+// of its documents and harvests again, so that the document has a history.
+// It returns the database's path and the retitled document's old and new
+// titles.
+func crawlFixture(t *testing.T) (path, oldTitle, newTitle string) {
+	t.Helper()
+	ctx := context.Background()
+	archive := fixtures.NewArchive(40, 7)
+	srv := fixtures.NewServer(archive)
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	path = filepath.Join(t.TempDir(), "fixture.db")
+	crawl := func() {
+		db, err := store.Open(ctx, path, store.WithLock())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		cfg := crawler.DefaultConfig(srv.ListingURL(0))
+		cfg.Delay = time.Millisecond
+		cfg.Logger = slog.New(slog.DiscardHandler)
+		if _, err := crawler.Run(ctx, cfg, db); err != nil {
+			t.Fatal(err)
+		}
+	}
+	crawl()
+	oldTitle = archive.Docs()[3].Title
+	newTitle = "Retitled: " + oldTitle
+	archive.SetTitle(3, newTitle)
+	crawl()
+	return path, oldTitle, newTitle
+}
+
+// A browser searches a harvest for a known title, finds it, opens its
+// record page and sees its history; the front page's screenshot is kept
+// under build/ (the CI artefact).
+func TestBrowser(t *testing.T) {
+	exe := browser()
+	if exe == "" {
+		t.Skip("no browser installed (looked for chromium, chromium-browser, google-chrome; set HARVEST_CHROME): the browser test did not run")
+	}
+	if testing.Short() {
+		t.Skip("-short: the browser test did not run")
+	}
+	path, oldTitle, newTitle := crawlFixture(t)
+	db, err := store.OpenReadOnly(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	s, err := New(Config{DB: db, DBPath: path, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.WindowSize(1280, 900),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	// The browser lives as long as ctx: a timer, not a deadline, bounds it.
+	stop := time.AfterFunc(2*time.Minute, cancel)
+	defer stop.Stop()
+
+	// The front page, and its screenshot.
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(ts.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS("svg.chart")),
+	); err != nil {
+		t.Fatalf("front page: %v", err)
+	}
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	out := filepath.Join("..", "build", "serve-front.png")
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(out, shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("front page screenshot: %s (%d bytes)", out, len(shot))
+	// "/" moves the focus to the search box.
+	if err := chromedp.Do(ctx, chromedp.KeyEvent("/")); err != nil {
+		t.Fatal(err)
+	}
+	if focused, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.id`)); err != nil || focused != "quick-q" {
+		t.Errorf(`after "/", the focus is on %q (%v), want the search box`, focused, err)
+	}
+
+	// Search for the retitled document by its new title, as a phrase.
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(ts.URL+"/search"),
+		chromedp.WaitVisible(chromedp.ID("q")),
+		chromedp.SendKeys(chromedp.ID("q"), `"`+newTitle+`"`),
+		chromedp.Submit(chromedp.ID("q")),
+		chromedp.WaitVisible(chromedp.CSS(".hit h3 a")),
+	); err != nil {
+		t.Fatalf("search: %v", err)
+	}
+	first, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(".hit h3 a")))
+	if err != nil || first != newTitle {
+		t.Errorf("first hit %q (%v), want %q", first, err, newTitle)
+	}
+
+	// Its record page, with the change of title in its history.
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(".hit h3 a")),
+		chromedp.WaitVisible(chromedp.ID("history")),
+	); err != nil {
+		t.Fatalf("record page: %v", err)
+	}
+	h1, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("h1")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	history, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#history + div table")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h1 != newTitle || !strings.Contains(history, oldTitle) || !strings.Contains(history, "title") {
+		t.Errorf("record page h1 %q, history %q; want the change from %q", h1, history, oldTitle)
+	}
+}
