@@ -154,6 +154,7 @@ type searchData struct {
 	Result   store.SearchResult
 	Error    string
 	Searched bool // a search was asked (any parameter)
+	Unranked bool // relevance was asked for, but there were too many matches to rank
 	First    int  // the number of the first hit shown
 	Last     int
 	Pages    int
@@ -190,9 +191,10 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	if f.Page > 1 {
 		d.Prev = f.URL("search", min(f.Page-1, max(d.Pages, 1)))
 	}
-	if f.Page < d.Pages {
+	if f.Page < d.Pages || (d.Result.More && len(d.Result.Hits) == perPage) {
 		d.Next = f.URL("search", f.Page+1)
 	}
+	d.Unranked = f.Text != "" && (f.Sort == "" || f.Sort == store.SortRelevance) && d.Result.FullText && !d.Result.Ranked
 	d.CSV, d.JSON = f.URL("search.csv", 0), f.URL("search.json", 0)
 	if f.Text != "" {
 		p.Title = "Search: " + f.Text

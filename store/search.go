@@ -9,6 +9,11 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/harvest-archive/harvest"
 )
@@ -66,9 +71,11 @@ type SearchHit struct {
 
 // SearchResult is a page of hits and how many records match in all.
 type SearchResult struct {
-	Total    int
+	Total    int  // how many records match; with More, how many were counted
+	More     bool // more than CountLimit match
 	Hits     []SearchHit
 	FullText bool // false: the database has no full-text index yet (see HasSearchIndex)
+	Ranked   bool // ordered by relevance (asked for, and no more than RankLimit matches)
 }
 
 // ErrBadQuery means a search's filters cannot be read; its message says
@@ -193,7 +200,7 @@ func matchExpr(ts []term) string {
 
 // filters is the WHERE clause (on records r) of q's filters other than its
 // text, and its arguments.
-func (q SearchQuery) filters() (string, []any) {
+func (q SearchQuery) filters(indexed bool) (string, []any) {
 	var where []string
 	var args []any
 	if q.From != "" || q.To != "" {
@@ -218,13 +225,32 @@ func (q SearchQuery) filters() (string, []any) {
 		where = append(where, `r.gone_at IS NOT NULL AND r.gone_at >= ?`)
 		args = append(args, q.Since)
 	case StatusChanged:
-		where = append(where, `r.url IN (SELECT url FROM record_changes WHERE changed_at >= ? AND field NOT IN ('gone', 'returned'))`)
+		if indexed {
+			where = append(where, `r.changed_at IS NOT NULL AND r.changed_at >= ?`)
+		} else {
+			where = append(where, `r.url IN (SELECT url FROM record_changes WHERE changed_at >= ? AND field NOT IN ('gone', 'returned'))`)
+		}
 		args = append(args, q.Since)
 	}
 	return strings.Join(where, " AND "), args
 }
 
 const recordColumns = `r.url, r.title, r.date, r.date_text, r.summary, r.listing_url, r.first_seen, r.last_seen, COALESCE(r.gone_at, '')`
+
+// scanRecordAfter reads first into before, then the columns of
+// recordColumns.
+func scanRecordAfter(rows interface{ Scan(...any) error }, before ...any) (harvest.Record, error) {
+	var r harvest.Record
+	var first, last, gone string
+	dest := append(before, &r.URL, &r.Title, &r.Date, &r.DateText, &r.Summary, &r.ListingURL, &first, &last, &gone)
+	if err := rows.Scan(dest...); err != nil {
+		return r, err
+	}
+	r.FirstSeen, _ = time.Parse(time.RFC3339, first)
+	r.LastSeen, _ = time.Parse(time.RFC3339, last)
+	r.GoneAt, _ = time.Parse(time.RFC3339, gone)
+	return r, nil
+}
 
 // scanRecord reads the columns of recordColumns, then into extra.
 func scanRecord(rows interface{ Scan(...any) error }, extra ...any) (harvest.Record, error) {
@@ -240,20 +266,45 @@ func scanRecord(rows interface{ Scan(...any) error }, extra ...any) (harvest.Rec
 	return r, nil
 }
 
+// Limits that keep a search fast however common its words (see Search).
+const (
+	// RankLimit is the most matches Search ranks by relevance: bm25 costs
+	// some microseconds per match. More are shown most recently harvested
+	// first, and the result says so (SearchResult.Ranked).
+	RankLimit = 1000
+	// CountLimit is the most matches Search counts exactly; beyond it the
+	// result says "more than" (SearchResult.More). A download has them all.
+	CountLimit = 1000
+)
+
+// The limits Search applies (tests lower them).
+var countLimit, rankLimit = CountLimit, RankLimit
+
 // plan is the SQL of a search: FROM and WHERE, their arguments, and the
 // ORDER BY.
 type plan struct {
 	from, where string
 	args        []any
-	order       string
 	fts         bool   // from joins records_fts
+	match       string // the FTS5 query
+	filtered    bool   // there are filters besides the words
 	like        []term // the terms, when matched as plain text
+	sort        string // the order asked for, default resolved
 }
 
-func (db *DB) plan(q SearchQuery) plan {
+// plan makes the SQL of q. When broad, the search's filters match so many
+// records that walking the order's index and testing each row beats
+// reading the matches by the filters' indexes and sorting them: the
+// filters' columns are then kept from using an index.
+func (db *DB) plan(q SearchQuery, broad bool) plan {
 	ts := terms(q.Text)
-	where, args := q.filters()
-	p := plan{from: `records r`, where: where, args: args}
+	where, args := q.filters(db.HasSearchIndex())
+	if broad {
+		for _, c := range []string{"r.date ", "r.first_seen ", "r.gone_at ", "r.changed_at "} {
+			where = strings.ReplaceAll(where, c, "+"+c)
+		}
+	}
+	p := plan{from: `records r`, where: where, args: args, filtered: where != ""}
 	and := func(cond string, a ...any) {
 		if p.where != "" {
 			p.where = cond + " AND " + p.where
@@ -265,8 +316,11 @@ func (db *DB) plan(q SearchQuery) plan {
 	switch {
 	case len(ts) > 0 && db.HasSearchIndex():
 		p.fts = true
-		p.from = `records_fts JOIN records r ON r.rowid = records_fts.rowid`
-		and(`records_fts MATCH ?`, matchExpr(ts))
+		p.match = matchExpr(ts)
+		// CROSS JOIN: the matches drive, each record read by its rowid;
+		// never a full-text seek per record of a date range.
+		p.from = `records_fts CROSS JOIN records r ON r.rowid = records_fts.rowid`
+		and(`records_fts MATCH ?`, p.match)
 	case len(ts) > 0:
 		p.like = ts
 		var conds []string
@@ -278,31 +332,52 @@ func (db *DB) plan(q SearchQuery) plan {
 		}
 		and(strings.Join(conds, " AND "), a...)
 	}
-	sort := q.Sort
-	if sort == "" || (sort == SortRelevance && !p.fts) {
-		sort = SortNewest
+	p.sort = q.Sort
+	if p.sort == "" || (p.sort == SortRelevance && !p.fts) {
+		p.sort = SortNewest
 		if p.fts {
-			sort = SortRelevance
+			p.sort = SortRelevance
 		}
-	}
-	switch sort {
-	case SortRelevance:
-		// Title matches weigh most, then details, then the summary.
-		p.order = `bm25(records_fts, 10.0, 1.0, 2.0), r.rowid`
-	case SortOldest:
-		p.order = `r.date = '', r.date, r.rowid`
-	default:
-		p.order = `r.date DESC, r.rowid DESC`
 	}
 	return p
 }
 
-func likeEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+// order is the ORDER BY of the plan; ranked says whether a relevance
+// order may rank (else it is by harvest order, newest first).
+func (p plan) order(ranked bool) string {
+	switch p.sort {
+	case SortRelevance:
+		if ranked {
+			return `rank`
+		}
+		return `records_fts.rowid DESC`
+	case SortOldest:
+		return `r.date = '', r.date, r.rowid`
+	}
+	return `r.date DESC, r.rowid DESC`
+}
+
+// whereRanked is the WHERE clause, with bm25's weights for a ranked
+// search: title matches weigh most, then details, then the summary.
+func (p plan) whereRanked(ranked bool) string {
+	w := p.where
+	if ranked && p.sort == SortRelevance {
+		w += ` AND rank MATCH 'bm25(10.0, 1.0, 2.0)'`
+	}
+	if w == "" {
+		return ""
+	}
+	return " WHERE " + w
 }
 
 // Search returns one page of the records that match q, with the matched
 // words marked, and how many match in all.
+//
+// It stays fast however common the words: it counts up to CountLimit
+// matches (SearchResult.More says when there are more), ranks by relevance
+// only up to RankLimit matches (beyond, the most recently harvested come
+// first and SearchResult.Ranked is false), and finds the page's records
+// before it reads them, so that highlights are made for those alone.
 func (db *DB) Search(ctx context.Context, q SearchQuery) (SearchResult, error) {
 	if err := q.Check(); err != nil {
 		return SearchResult{}, err
@@ -310,46 +385,51 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) (SearchResult, error) {
 	if q.Limit == 0 {
 		q.Limit = 20
 	}
-	p := db.plan(q)
+	p := db.plan(q, false)
+	if p.fts {
+		return db.searchText(ctx, q, p)
+	}
 	res := SearchResult{FullText: db.HasSearchIndex()}
 	where := ""
 	if p.where != "" {
 		where = " WHERE " + p.where
 	}
-	// The count: with no filter at all, from the per-year table.
 	var err error
 	if p.where == "" && db.HasSearchIndex() {
+		// No words, no filter: the count from the per-year table.
 		err = db.db.QueryRowContext(ctx, `SELECT COALESCE(SUM(n), 0) FROM record_years`).Scan(&res.Total)
 	} else {
-		err = db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+p.from+where, p.args...).Scan(&res.Total)
+		err = db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM records r`+where+` LIMIT ?)`, append(p.args, countLimit+1)...).Scan(&res.Total)
 	}
 	if err != nil {
 		return res, fmt.Errorf("search: count: %w", err)
 	}
-	cols := recordColumns
-	if p.fts {
-		cols += `, highlight(records_fts, 0, '` + MarkStart + `', '` + MarkEnd + `'), snippet(records_fts, 1, '` + MarkStart + `', '` + MarkEnd + `', '…', 40)`
-	} else {
-		cols += `, '', ''`
+	if res.Total > countLimit && p.where != "" {
+		res.Total, res.More = countLimit, true
 	}
-	args := append(append([]any{}, p.args...), q.Limit, q.Offset)
+	if res.Total == 0 || (q.Offset >= res.Total && !res.More) {
+		return res, nil
+	}
+	if res.More {
+		// Many match: walk the order's index, testing each record.
+		p = db.plan(q, true)
+		where = " WHERE " + p.where
+	}
 	var mark *regexp.Regexp
 	if len(p.like) > 0 {
 		mark = likeMarker(p.like)
 	}
-	err = db.each(ctx, `SELECT `+cols+` FROM `+p.from+where+` ORDER BY `+p.order+` LIMIT ? OFFSET ?`, args, func(rows *sql.Rows) error {
+	args := append(append([]any{}, p.args...), q.Limit, q.Offset)
+	err = db.each(ctx, `SELECT `+recordColumns+` FROM records r`+where+` ORDER BY `+p.order(false)+` LIMIT ? OFFSET ?`, args, func(rows *sql.Rows) error {
 		var h SearchHit
 		var err error
-		h.Record, err = scanRecord(rows, &h.TitleMarked, &h.SummaryMarked)
-		if err != nil {
+		if h.Record, err = scanRecord(rows); err != nil {
 			return err
 		}
-		if !p.fts {
-			h.TitleMarked, h.SummaryMarked = clean(h.Title), clean(h.Summary)
-			if mark != nil {
-				h.TitleMarked = mark.ReplaceAllString(h.TitleMarked, MarkStart+"$0"+MarkEnd)
-				h.SummaryMarked = mark.ReplaceAllString(h.SummaryMarked, MarkStart+"$0"+MarkEnd)
-			}
+		h.TitleMarked, h.SummaryMarked = clean(h.Title), clean(h.Summary)
+		if mark != nil {
+			h.TitleMarked = mark.ReplaceAllString(h.TitleMarked, MarkStart+"$0"+MarkEnd)
+			h.SummaryMarked = mark.ReplaceAllString(h.SummaryMarked, MarkStart+"$0"+MarkEnd)
 		}
 		res.Hits = append(res.Hits, h)
 		return nil
@@ -358,6 +438,134 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) (SearchResult, error) {
 		return res, fmt.Errorf("search: %w", err)
 	}
 	return res, nil
+}
+
+// searchText is Search with words, over the full-text index.
+//
+// The matches are counted in the index alone first. When there are few,
+// they drive: each record is read by its rowid and tested against the
+// filters. When there are many and there are filters, the filters drive
+// (by their indexes, or a walk in the order asked for), each record tested
+// for membership of the matches, which SQLite gathers once: no record is
+// read for each of thousands of matches, and no full-text lookup is made
+// for each record of a date range.
+func (db *DB) searchText(ctx context.Context, q SearchQuery, p plan) (SearchResult, error) {
+	res := SearchResult{FullText: true}
+	var n int
+	if err := db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM records_fts WHERE records_fts MATCH ? LIMIT ?)`, p.match, countLimit+1).Scan(&n); err != nil {
+		return res, fmt.Errorf("search: count: %w", err)
+	}
+	few := n <= countLimit
+	filters, fargs := q.filters(true)
+	from, where, args := `records_fts`, ` WHERE records_fts MATCH ?`, []any{p.match}
+	switch {
+	case !p.filtered:
+		res.Total = n
+	case few:
+		from = `records_fts CROSS JOIN records r ON r.rowid = records_fts.rowid`
+		where += ` AND ` + filters
+		args = append(args, fargs...)
+	default:
+		from = `records r`
+		where = ` WHERE ` + filters + ` AND +r.rowid IN (SELECT rowid FROM records_fts WHERE records_fts MATCH ?)`
+		args = append(fargs, p.match)
+	}
+	if p.filtered {
+		if err := db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM `+from+where+` LIMIT ?)`, append(args, countLimit+1)...).Scan(&res.Total); err != nil {
+			return res, fmt.Errorf("search: count: %w", err)
+		}
+	}
+	if res.Total > countLimit {
+		res.Total, res.More = countLimit, true
+	}
+	if res.Total == 0 || (q.Offset >= res.Total && !res.More) {
+		return res, nil
+	}
+	res.Ranked = p.sort == SortRelevance && !res.More && res.Total <= rankLimit
+	page := []any{q.Limit, q.Offset}
+	var query string
+	var qargs []any
+	rowid := `records_fts.rowid`
+	if from == `records r` {
+		rowid = `r.rowid`
+	}
+	switch {
+	case res.Ranked && from == `records r`:
+		// Few match, found by the filters: rank them in the index.
+		ids, err := db.rowids(ctx, `SELECT r.rowid FROM `+from+where, args)
+		if err != nil {
+			return res, fmt.Errorf("search: %w", err)
+		}
+		query = `SELECT rowid FROM records_fts WHERE records_fts MATCH ? AND rank MATCH 'bm25(10.0, 1.0, 2.0)' AND rowid IN (` + placeholders(len(ids)) + `) ORDER BY rank LIMIT ? OFFSET ?`
+		qargs = append([]any{p.match}, anys(ids)...)
+		qargs = append(qargs, page...)
+	case res.Ranked:
+		query = `SELECT records_fts.rowid FROM ` + from + where + ` AND rank MATCH 'bm25(10.0, 1.0, 2.0)' ORDER BY rank LIMIT ? OFFSET ?`
+		qargs = append(args, page...)
+	case p.sort == SortRelevance:
+		query = `SELECT ` + rowid + ` FROM ` + from + where + ` ORDER BY ` + rowid + ` DESC LIMIT ? OFFSET ?`
+		qargs = append(args, page...)
+	default:
+		if from == `records_fts` {
+			// Ordered by date: the records are needed.
+			if few {
+				from = `records_fts CROSS JOIN records r ON r.rowid = records_fts.rowid`
+			} else {
+				from, where, rowid = `records r`, ` WHERE +r.rowid IN (SELECT rowid FROM records_fts WHERE records_fts MATCH ?)`, `r.rowid`
+			}
+		}
+		query = `SELECT ` + rowid + ` FROM ` + from + where + ` ORDER BY ` + p.order(false) + ` LIMIT ? OFFSET ?`
+		qargs = append(args, page...)
+	}
+	ids, err := db.rowids(ctx, query, qargs)
+	if err != nil {
+		return res, fmt.Errorf("search: %w", err)
+	}
+	if len(ids) == 0 {
+		return res, nil
+	}
+	byID := make(map[int64]harvest.Record, len(ids))
+	err = db.each(ctx, `SELECT r.rowid, `+recordColumns+` FROM records r WHERE r.rowid IN (`+placeholders(len(ids))+`)`, anys(ids), func(rows *sql.Rows) error {
+		var id int64
+		r, err := scanRecordAfter(rows, &id)
+		byID[id] = r
+		return err
+	})
+	if err != nil {
+		return res, fmt.Errorf("search: read hits: %w", err)
+	}
+	ts := terms(q.Text)
+	for _, id := range ids {
+		r := byID[id]
+		res.Hits = append(res.Hits, SearchHit{Record: r, TitleMarked: markTerms(r.Title, ts), SummaryMarked: markTerms(excerpt(r.Summary, ts, 320), ts)})
+	}
+	return res, nil
+}
+
+// rowids runs a query of one integer column and returns its values.
+func (db *DB) rowids(ctx context.Context, query string, args []any) ([]int64, error) {
+	var ids []int64
+	err := db.each(ctx, query, args, func(rows *sql.Rows) error {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		ids = append(ids, id)
+		return nil
+	})
+	return ids, err
+}
+
+// placeholders is "?,?,…", n of them (n > 0).
+func placeholders(n int) string { return strings.Repeat(",?", n)[1:] }
+
+// anys is ids as query arguments.
+func anys(ids []int64) []any {
+	out := make([]any, len(ids))
+	for i, id := range ids {
+		out[i] = id
+	}
+	return out
 }
 
 // clean removes the marker characters from harvested text.
@@ -380,12 +588,8 @@ func (db *DB) SearchRecords(ctx context.Context, q SearchQuery, fn func(harvest.
 	if err := q.Check(); err != nil {
 		return err
 	}
-	p := db.plan(q)
-	where := ""
-	if p.where != "" {
-		where = " WHERE " + p.where
-	}
-	rows, err := db.db.QueryContext(ctx, `SELECT `+recordColumns+` FROM `+p.from+where+` ORDER BY `+p.order, p.args...)
+	p := db.plan(q, false)
+	rows, err := db.db.QueryContext(ctx, `SELECT `+recordColumns+` FROM `+p.from+p.whereRanked(true)+` ORDER BY `+p.order(true), p.args...)
 	if err != nil {
 		return fmt.Errorf("search: %w", err)
 	}
@@ -589,4 +793,139 @@ func (db *DB) Progress(ctx context.Context) ([]Progress, error) {
 		}
 	}
 	return out, nil
+}
+
+// likeEscape escapes LIKE's wildcards (with \ as the escape character).
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// token is a word of a text: a run of letters and digits, as FTS5's
+// unicode61 tokenizer sees words, and its folded form.
+type token struct {
+	start, end int // byte offsets
+	folded     string
+}
+
+// fold is a word as the index compares it: lower case, without
+// diacritics.
+func fold(s string) string {
+	out, _, err := transform.String(foldChain, s)
+	if err != nil {
+		out = s
+	}
+	return strings.ToLower(out)
+}
+
+var foldChain = transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+
+func tokens(s string) []token {
+	var out []token
+	start := -1
+	for i, r := range s {
+		word := unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.Is(unicode.Mn, r)
+		switch {
+		case word && start < 0:
+			start = i
+		case !word && start >= 0:
+			out = append(out, token{start, i, fold(s[start:i])})
+			start = -1
+		}
+	}
+	if start >= 0 {
+		out = append(out, token{start, len(s), fold(s[start:])})
+	}
+	return out
+}
+
+// matchAt reports how many tokens from i the term matches (0: none).
+func (t term) matchAt(toks []token, i int, words []string) int {
+	if i+len(words) > len(toks) {
+		return 0
+	}
+	for j, w := range words {
+		got := toks[i+j].folded
+		if got == w || (t.prefix && j == len(words)-1 && strings.HasPrefix(got, w)) {
+			continue
+		}
+		return 0
+	}
+	return len(words)
+}
+
+// markTerms puts MarkStart and MarkEnd around the words of s that the
+// terms match, as the index matches them: whole words, case and
+// diacritics ignored; a phrase only where all its words stand in order.
+func markTerms(s string, ts []term) string {
+	s = clean(s)
+	toks := tokens(s)
+	marked := make([]bool, len(toks))
+	for _, t := range ts {
+		var words []string
+		for _, w := range tokens(t.text) {
+			words = append(words, w.folded)
+		}
+		if len(words) == 0 {
+			continue
+		}
+		for i := range toks {
+			for k := range t.matchAt(toks, i, words) {
+				marked[i+k] = true
+			}
+		}
+	}
+	var b strings.Builder
+	at := 0
+	for i, tk := range toks {
+		if !marked[i] {
+			continue
+		}
+		b.WriteString(s[at:tk.start])
+		b.WriteString(MarkStart)
+		b.WriteString(s[tk.start:tk.end])
+		b.WriteString(MarkEnd)
+		at = tk.end
+	}
+	b.WriteString(s[at:])
+	return b.String()
+}
+
+// excerpt shortens s to about n bytes around the first word a term
+// matches (its beginning when none does), cut at spaces, with "…" where
+// it was cut.
+func excerpt(s string, ts []term, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	first := 0
+	marked := markTerms(s, ts)
+	if i := strings.Index(marked, MarkStart); i > 0 {
+		first = i // before the first mark, marked and s are the same
+	}
+	start := max(0, first-n/4)
+	if start > 0 {
+		if j := strings.IndexByte(s[start:], ' '); j >= 0 && j < n/4 {
+			start += j + 1
+		}
+	}
+	end := min(len(s), start+n)
+	if end < len(s) {
+		if j := strings.LastIndexByte(s[start:end], ' '); j > n/2 {
+			end = start + j
+		}
+	}
+	for start > 0 && !utf8.RuneStart(s[start]) {
+		start--
+	}
+	for end < len(s) && !utf8.RuneStart(s[end]) {
+		end--
+	}
+	out := s[start:end]
+	if start > 0 {
+		out = "…" + out
+	}
+	if end < len(s) {
+		out += "…"
+	}
+	return out
 }

@@ -209,3 +209,67 @@ func TestSearchWithoutIndex(t *testing.T) {
 		t.Errorf("version %d after reading, want 6", v)
 	}
 }
+
+// With more matches than it counts or ranks, Search says so, and finds
+// the same records by the other paths: the filters driving, the order's
+// index walked.
+func TestSearchManyMatches(t *testing.T) {
+	db := searchDB(t)
+	ctx := context.Background()
+	countLimit, rankLimit = 1, 1
+	t.Cleanup(func() { countLimit, rankLimit = CountLimit, RankLimit })
+	for _, tc := range []struct {
+		name string
+		q    SearchQuery
+		want []string
+		more bool
+	}{
+		{"unranked, newest harvested first", SearchQuery{Text: "telegram"}, []string{"6", "3"}, true},
+		{"filters drive", SearchQuery{Text: "telegram", From: "1957"}, []string{"6", "3"}, true},
+		{"filters drive, one left", SearchQuery{Text: "telegram", From: "1960"}, []string{"6"}, false},
+		{"by date over the matches", SearchQuery{Text: "telegram", Sort: SortOldest}, []string{"3", "6"}, true},
+		{"by date, filtered", SearchQuery{Text: "atomic", Sort: SortNewest, To: "1960"}, []string{"2", "1"}, true},
+		{"no words, many", SearchQuery{From: "1900"}, []string{"5", "6", "3", "2", "1"}, true},
+		{"changed, few", SearchQuery{Status: StatusChanged}, []string{"3"}, false},
+		{"no words, no filter: counted exactly", SearchQuery{Offset: 4}, []string{"1", "4"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := db.Search(ctx, tc.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := urls(res.Hits); !slices.Equal(got, tc.want) || res.More != tc.more || (res.Ranked && res.More) {
+				t.Errorf("got %v more=%v ranked=%v, want %v more=%v", got, res.More, res.Ranked, tc.want, tc.more)
+			}
+		})
+	}
+	// Few matches found by the filters, ranked in the index.
+	countLimit, rankLimit = 1, 5
+	res, err := db.Search(ctx, SearchQuery{Text: "telegram", From: "1960"})
+	if err != nil || !res.Ranked || !slices.Equal(urls(res.Hits), []string{"6"}) {
+		t.Errorf("ranked by the filters: %v ranked=%v, %v", urls(res.Hits), res.Ranked, err)
+	}
+}
+
+func TestMarkTerms(t *testing.T) {
+	m := func(s string) string {
+		return strings.NewReplacer(MarkStart, "[", MarkEnd, "]").Replace(s)
+	}
+	for _, tc := range []struct{ text, q, want string }{
+		{"Letter on the atomic bomb", "atomic", "Letter on the [atomic] bomb"},
+		{"Télégramme de Moscou", "telegramme", "[Télégramme] de Moscou"},
+		{"ATOMIC atomics", "atomic", "[ATOMIC] atomics"},
+		{"Telegram telegraphy", "tele*", "[Telegram] [telegraphy]"},
+		{"record of a conversation; record of conversation", `"record of conversation"`, "record of a conversation; [record] [of] [conversation]"},
+		{"<script>x</script>", "script", "<[script]>x</[script]>"},
+		{"a\uE000b\uE001c", "abc", "[abc]"},
+	} {
+		if got := m(markTerms(tc.text, terms(tc.q))); got != tc.want {
+			t.Errorf("markTerms(%q, %q) = %q, want %q", tc.text, tc.q, got, tc.want)
+		}
+	}
+	long := strings.Repeat("word ", 200) + "needle " + strings.Repeat("word ", 200)
+	if ex := excerpt(long, terms("needle"), 100); !strings.Contains(ex, "needle") || len(ex) > 110 || !strings.HasPrefix(ex, "…") || !strings.HasSuffix(ex, "…") {
+		t.Errorf("excerpt %q", ex)
+	}
+}

@@ -44,8 +44,18 @@ CREATE TRIGGER record_years_delete AFTER DELETE ON records BEGIN
 	UPDATE record_years SET n = n - 1 WHERE year = CASE WHEN old.date GLOB '[0-9][0-9][0-9][0-9]*' THEN substr(old.date, 1, 4) ELSE '' END;
 END;
 
+-- When each record's title, date or summary last changed (NULL: never),
+-- for the filter "changed since".
+ALTER TABLE records ADD COLUMN changed_at TEXT;
+UPDATE records SET changed_at = (SELECT MAX(c.changed_at) FROM record_changes c
+	WHERE c.url = records.url AND c.field NOT IN ('gone', 'returned'));
+CREATE TRIGGER records_changed_at AFTER INSERT ON record_changes
+WHEN new.field NOT IN ('gone', 'returned') BEGIN
+	UPDATE records SET changed_at = new.changed_at WHERE url = new.url AND (changed_at IS NULL OR changed_at < new.changed_at);
+END;
+
 -- The filters by date and by new / gone / changed since a date.
+CREATE INDEX records_changed_at ON records (changed_at) WHERE changed_at IS NOT NULL;
 CREATE INDEX records_date ON records (date);
 CREATE INDEX records_first_seen ON records (first_seen);
 CREATE INDEX records_gone_at ON records (gone_at) WHERE gone_at IS NOT NULL;
-CREATE INDEX record_changes_changed_at ON record_changes (changed_at, url);
