@@ -51,7 +51,7 @@ func BenchmarkExport100k(b *testing.B) {
 					if kind == "records" {
 						_, err = export.WriteRecords(ctx, g, format, &out, export.Options{})
 					} else {
-						_, err = export.WriteDetails(ctx, export.Join(g), format, &out, export.Options{})
+						_, err = export.WriteDetails(ctx, g, format, &out, export.Options{})
 					}
 					if err != nil {
 						b.Fatal(err)

@@ -31,7 +31,7 @@ var dcmes = map[string]bool{
 func TestDublinCore(t *testing.T) {
 	hostile := append(records{{URL: "https://a.example/document/9?a=1&b=<2>", Title: "Bad \x00 control \x1b chars & <tags> ]]>", Summary: "\"quotes\" 'too'"}}, detailRecords...)
 	var buf bytes.Buffer
-	if _, err := export.WriteDetails(context.Background(), export.Join(reader{hostile, detailDocs}), "dc", &buf, export.Options{}); err != nil {
+	if _, err := export.WriteDetails(context.Background(), reader{hostile, detailDocs}, "dc", &buf, export.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	dec := xml.NewDecoder(&buf)
@@ -122,7 +122,7 @@ func TestDublinCore(t *testing.T) {
 // starts with TY and ends with ER.
 func TestRIS(t *testing.T) {
 	var buf bytes.Buffer
-	if _, err := export.WriteDetails(context.Background(), export.Join(reader{detailRecords, detailDocs}), "ris", &buf, export.Options{}); err != nil {
+	if _, err := export.WriteDetails(context.Background(), reader{detailRecords, detailDocs}, "ris", &buf, export.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	risTags := map[string]bool{}

@@ -123,7 +123,7 @@ func TestDataPackage(t *testing.T) {
 			return err
 		}},
 		{"details", export.DetailColumns, "url", func(b *bytes.Buffer) error {
-			_, err := export.WriteDetails(ctx, export.Join(reader{detailRecords, detailDocs}), "csv", b, export.Options{})
+			_, err := export.WriteDetails(ctx, reader{detailRecords, detailDocs}, "csv", b, export.Options{})
 			return err
 		}},
 		{"files", export.FileColumns, "", func(b *bytes.Buffer) error {

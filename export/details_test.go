@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -33,15 +32,21 @@ func (rs records) Records(ctx context.Context, fn func(harvest.Record) error) er
 	return nil
 }
 
-// reader is a DocumentReader of fixed records and documents.
+// reader is a DetailSource of fixed records and documents.
 type reader struct {
 	records
 	docs []harvest.Document
 }
 
-func (r reader) Documents(ctx context.Context, fn func(harvest.Document) error) error {
-	for _, d := range r.docs {
-		if err := fn(d); err != nil {
+func (r reader) Details(ctx context.Context, fn func(harvest.Record, *harvest.Document) error) error {
+	for _, rec := range r.records {
+		var doc *harvest.Document
+		for i := range r.docs {
+			if r.docs[i].URL == rec.URL {
+				doc = &r.docs[i]
+			}
+		}
+		if err := fn(rec, doc); err != nil {
 			return err
 		}
 	}
@@ -118,7 +123,7 @@ func golden(t *testing.T, name string, got []byte) {
 
 // Every format of a details export, compared whole with its golden file.
 func TestDetailsGolden(t *testing.T) {
-	src := export.Join(reader{detailRecords, detailDocs})
+	src := reader{detailRecords, detailDocs}
 	for _, format := range export.Formats {
 		for _, safe := range []bool{false, true} {
 			name := "details." + format
@@ -147,7 +152,7 @@ func TestDetailsGolden(t *testing.T) {
 // to their values, and what a page does not hold is null.
 func TestDetailsJSON(t *testing.T) {
 	var buf bytes.Buffer
-	if _, err := export.WriteDetails(context.Background(), export.Join(reader{detailRecords, detailDocs}), "jsonl", &buf, export.Options{}); err != nil {
+	if _, err := export.WriteDetails(context.Background(), reader{detailRecords, detailDocs}, "jsonl", &buf, export.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	objs := readJSONL(t, buf.Bytes())
@@ -189,7 +194,7 @@ func TestDetailsJSON(t *testing.T) {
 // SplitList gives the values as they were, pipes and backslashes included.
 func TestDetailsCSVRoundTrip(t *testing.T) {
 	var buf bytes.Buffer
-	if _, err := export.WriteDetails(context.Background(), export.Join(reader{detailRecords, detailDocs}), "csv", &buf, export.Options{}); err != nil {
+	if _, err := export.WriteDetails(context.Background(), reader{detailRecords, detailDocs}, "csv", &buf, export.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	rows, err := csv.NewReader(&buf).ReadAll()
@@ -240,22 +245,6 @@ func TestListRoundTrip(t *testing.T) {
 	}
 }
 
-// A document out of record order is an error, not a silent mismatch; an
-// error of either stream stops the export.
-func TestJoinErrors(t *testing.T) {
-	ctx := context.Background()
-	swapped := reader{detailRecords, []harvest.Document{detailDocs[1], detailDocs[0]}}
-	err := export.Join(swapped).Details(ctx, func(harvest.Record, *harvest.Document) error { return nil })
-	if err == nil || !strings.Contains(err.Error(), "record order") {
-		t.Errorf("out of order: %v", err)
-	}
-	boom := errors.New("boom")
-	err = export.Join(reader{detailRecords, detailDocs}).Details(ctx, func(harvest.Record, *harvest.Document) error { return boom })
-	if !errors.Is(err, boom) {
-		t.Errorf("fn's error: %v", err)
-	}
-}
-
 var manifest = files{
 	{RecordURL: "https://a.example/document/119397", URL: "https://a.example/document/119397/download/pdf", Label: "English PDF",
 		ContentType: "application/pdf", Size: 123456, SHA256: strings.Repeat("ab", 32), FetchedAt: seen},
@@ -282,4 +271,34 @@ func TestFilesManifest(t *testing.T) {
 		t.Error("a files manifest in RIS")
 	}
 	var _ = json.Valid
+}
+
+// A details export from a real database: the store pairs each record with
+// its page, and a record without one has null details.
+func TestDetailsFromStore(t *testing.T) {
+	db, rows := stored(t)
+	ctx := context.Background()
+	d := detailDocs[0]
+	d.URL = rows[1].URL
+	if err := db.SaveDocuments(ctx, []harvest.DocumentResult{{WalkID: 1, Document: d}}); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	n, err := export.WriteDetails(ctx, db, "jsonl", &buf, export.Options{})
+	if err != nil || n != len(rows) {
+		t.Fatalf("%d rows, %v", n, err)
+	}
+	objs := readJSONL(t, buf.Bytes())
+	for i, o := range objs {
+		if o["url"] != rows[i].URL {
+			t.Errorf("row %d: url %v, want %s", i, o["url"], rows[i].URL)
+		}
+		if i == 1 {
+			if o["node_id"] != "119397" || !cmp.Equal(o["language"], []any{"Russian", "English"}) || o["date_start"] != "1956-01-01" {
+				t.Errorf("row 1: %v", o)
+			}
+		} else if o["node_id"] != nil || o["language"] != nil || o["document_status"] != nil {
+			t.Errorf("row %d has details: %v", i, o)
+		}
+	}
 }

@@ -5,13 +5,15 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/harvest-archive/harvest"
 	"github.com/harvest-archive/harvest/export"
 )
 
-// generated is a DocumentReader of n made-up records, every other one with a
+// generated is a DetailSource of n made-up records, every other one with a
 // document page, made as they are read: it holds none of them.
 type generated struct {
 	n        int
@@ -37,15 +39,15 @@ func (g generated) Records(ctx context.Context, fn func(harvest.Record) error) e
 	return nil
 }
 
-func (g generated) Documents(ctx context.Context, fn func(harvest.Document) error) error {
-	for i := 0; i < g.n; i += 2 {
-		d := detailDocs[0]
-		d.URL = g.record(i).URL
-		if err := fn(d); err != nil {
-			return err
+func (g generated) Details(ctx context.Context, fn func(harvest.Record, *harvest.Document) error) error {
+	return g.Records(ctx, func(r harvest.Record) error {
+		if n, _ := strconv.Atoi(r.URL[strings.LastIndexByte(r.URL, '/')+1:]); n%2 == 1 {
+			return fn(r, nil)
 		}
-	}
-	return nil
+		d := detailDocs[0]
+		d.URL = r.URL
+		return fn(r, &d)
+	})
 }
 
 type counter int64
@@ -73,7 +75,7 @@ func TestStreamingMemory(t *testing.T) {
 				}
 			}}
 			var out counter
-			if _, err := export.WriteDetails(context.Background(), export.Join(g), format, &out, export.Options{}); err != nil {
+			if _, err := export.WriteDetails(context.Background(), g, format, &out, export.Options{}); err != nil {
 				t.Fatal(err)
 			}
 			grew := int64(peak) - int64(base)
