@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -56,8 +57,12 @@ type SearchQuery struct {
 	Status string // StatusNew, StatusChanged or StatusGone; "" for every record
 	Since  string // the date (YYYY-MM-DD) Status counts from; "" for any time
 	Sort   string // one of the Sort constants; "" for the default
-	Offset int    // results to skip
-	Limit  int    // results to return; 0 for 20
+	// Facets of document pages (when harvested): records with this value
+	// among their subjects, people (associated people and authors),
+	// places, languages.
+	Subject, Person, Place, Language string
+	Offset                           int // results to skip
+	Limit                            int // results to return; 0 for 20
 }
 
 // SearchHit is a record found by a search, with its title and a snippet of
@@ -131,6 +136,17 @@ func (q SearchQuery) Check() error {
 	}
 	if q.Offset < 0 || q.Limit < 0 {
 		return fmt.Errorf("%w: negative offset or limit", ErrBadQuery)
+	}
+	return nil
+}
+
+// check is q.Check, and refuses facets on a database without their table.
+func (db *DB) check(q SearchQuery) error {
+	if err := q.Check(); err != nil {
+		return err
+	}
+	if !db.HasSearchIndex() && q.Subject+q.Person+q.Place+q.Language != "" {
+		return fmt.Errorf("%w: this database has no facet index yet (schema older than version %d): run harvest crawl on it once to upgrade it", ErrBadQuery, SearchVersion)
 	}
 	return nil
 }
@@ -216,6 +232,12 @@ func (q SearchQuery) filters(indexed bool) (string, []any) {
 		// "1956/1958") sort by their beginning.
 		where = append(where, `r.date <= ?`)
 		args = append(args, q.To+"\uffff")
+	}
+	for _, f := range [...][2]string{{"subject", q.Subject}, {"person", q.Person}, {"place", q.Place}, {"language", q.Language}} {
+		if f[1] != "" {
+			where = append(where, `r.url IN (SELECT url FROM document_terms WHERE facet = ? AND value = ?)`)
+			args = append(args, f[0], f[1])
+		}
 	}
 	switch q.Status {
 	case StatusNew:
@@ -379,7 +401,7 @@ func (p plan) whereRanked(ranked bool) string {
 // first and SearchResult.Ranked is false), and finds the page's records
 // before it reads them, so that highlights are made for those alone.
 func (db *DB) Search(ctx context.Context, q SearchQuery) (SearchResult, error) {
-	if err := q.Check(); err != nil {
+	if err := db.check(q); err != nil {
 		return SearchResult{}, err
 	}
 	if q.Limit == 0 {
@@ -585,7 +607,7 @@ func likeMarker(ts []term) *regexp.Regexp {
 // SearchRecords calls fn for every record that matches q, in q's order,
 // ignoring its Offset and Limit: what a download of a search writes.
 func (db *DB) SearchRecords(ctx context.Context, q SearchQuery, fn func(harvest.Record) error) error {
-	if err := q.Check(); err != nil {
+	if err := db.check(q); err != nil {
 		return err
 	}
 	p := db.plan(q, false)
@@ -928,4 +950,186 @@ func excerpt(s string, ts []term, n int) string {
 		out += "…"
 	}
 	return out
+}
+
+// Facets of document pages.
+const (
+	FacetSubject  = "subject"
+	FacetPerson   = "person"
+	FacetPlace    = "place"
+	FacetLanguage = "language"
+)
+
+// FacetCount is how many records have a value of a facet.
+type FacetCount struct {
+	Value string
+	Count int
+}
+
+// Facet returns the n values of facet (one of the Facet constants) that
+// most records have, most first, from the precomputed counts. A database
+// before SearchVersion has none.
+func (db *DB) Facet(ctx context.Context, facet string, n int) ([]FacetCount, error) {
+	if !db.HasSearchIndex() {
+		return nil, nil
+	}
+	var out []FacetCount
+	err := db.each(ctx, `SELECT value, n FROM document_term_counts WHERE facet = ? AND n > 0 ORDER BY n DESC, value LIMIT ?`, []any{facet, n}, func(rows *sql.Rows) error {
+		var f FacetCount
+		if err := rows.Scan(&f.Value, &f.Count); err != nil {
+			return err
+		}
+		out = append(out, f)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read facet %s: %w", facet, err)
+	}
+	return out, nil
+}
+
+// DocumentCount is how many records have their document page stored.
+func (db *DB) DocumentCount(ctx context.Context) (int, error) {
+	if db.version < docsVersion {
+		return 0, nil
+	}
+	var n int
+	if err := db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM documents WHERE ok = 1`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count documents: %w", err)
+	}
+	return n, nil
+}
+
+// Document returns the stored document page of the record with url, or
+// nil when none is stored.
+func (db *DB) Document(ctx context.Context, url string) (*harvest.Document, error) {
+	if db.version < docsVersion {
+		return nil, nil
+	}
+	d := harvest.Document{URL: url}
+	var fields, texts, links, at string
+	err := db.db.QueryRowContext(ctx, `SELECT fetch_url, node_id, title, date, date_text, summary, fields, texts, links, status, COALESCE(fetched_at, '')
+		FROM documents WHERE url = ? AND ok = 1`, url).Scan(&d.FetchURL, &d.NodeID, &d.Title, &d.Date, &d.DateText, &d.Summary, &fields, &texts, &links, &d.Status, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read document %s: %w", url, err)
+	}
+	if err := unmarshalDocument(&d, fields, texts, links); err != nil {
+		return nil, err
+	}
+	d.FetchedAt, _ = time.Parse(time.RFC3339, at)
+	return &d, nil
+}
+
+func unmarshalDocument(d *harvest.Document, fields, texts, links string) error {
+	for _, part := range []struct {
+		name, json string
+		to         any
+	}{{"fields", fields, &d.Fields}, {"texts", texts, &d.Texts}, {"links", links, &d.Links}} {
+		if err := json.Unmarshal([]byte(part.json), part.to); err != nil {
+			return fmt.Errorf("%s of %s: %w", part.name, d.URL, err)
+		}
+	}
+	return nil
+}
+
+// Attachment is an attachment of a record in the manifest: downloaded (its
+// SHA256 set) or not yet (its last try's Status and Error).
+type Attachment struct {
+	harvest.FileEntry
+	Status int
+	Error  string
+}
+
+// Attachments lists the attachments of the record with url, in the order
+// its document page links them.
+func (db *DB) Attachments(ctx context.Context, url string) ([]Attachment, error) {
+	if db.version < docsVersion {
+		return nil, nil
+	}
+	var out []Attachment
+	err := db.each(ctx, `SELECT url, label, content_type, size, sha256, COALESCE(fetched_at, ''), status, error FROM files
+		WHERE record_url = ? ORDER BY position, rowid`, []any{url}, func(rows *sql.Rows) error {
+		a := Attachment{FileEntry: harvest.FileEntry{RecordURL: url}}
+		var at string
+		if err := rows.Scan(&a.URL, &a.Label, &a.ContentType, &a.Size, &a.SHA256, &at, &a.Status, &a.Error); err != nil {
+			return err
+		}
+		a.FetchedAt, _ = time.Parse(time.RFC3339, at)
+		out = append(out, a)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read attachments of %s: %w", url, err)
+	}
+	return out, nil
+}
+
+// FileBySHA256 returns an attachment whose content has the digest, and
+// whether the manifest has one.
+func (db *DB) FileBySHA256(ctx context.Context, sum string) (harvest.FileEntry, bool, error) {
+	var e harvest.FileEntry
+	if db.version < docsVersion {
+		return e, false, nil
+	}
+	var at string
+	err := db.db.QueryRowContext(ctx, `SELECT record_url, url, label, content_type, size, sha256, COALESCE(fetched_at, '') FROM files WHERE sha256 = ? LIMIT 1`, sum).
+		Scan(&e.RecordURL, &e.URL, &e.Label, &e.ContentType, &e.Size, &e.SHA256, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, false, nil
+	}
+	if err != nil {
+		return e, false, fmt.Errorf("read file %s: %w", sum, err)
+	}
+	e.FetchedAt, _ = time.Parse(time.RFC3339, at)
+	return e, true, nil
+}
+
+// SearchDetails calls fn for every record that matches q, as
+// SearchRecords, with its stored document page (nil when none).
+func (db *DB) SearchDetails(ctx context.Context, q SearchQuery, fn func(harvest.Record, *harvest.Document) error) error {
+	if db.version < docsVersion {
+		return db.SearchRecords(ctx, q, func(r harvest.Record) error { return fn(r, nil) })
+	}
+	if err := db.check(q); err != nil {
+		return err
+	}
+	p := db.plan(q, false)
+	rows, err := db.db.QueryContext(ctx, `SELECT `+recordColumns+`, d.url IS NOT NULL, COALESCE(d.fetch_url, ''), COALESCE(d.node_id, ''),
+		COALESCE(d.title, ''), COALESCE(d.date, ''), COALESCE(d.date_text, ''), COALESCE(d.summary, ''), COALESCE(d.fields, '[]'),
+		COALESCE(d.texts, '[]'), COALESCE(d.links, '[]'), COALESCE(d.status, 0), COALESCE(d.fetched_at, '')
+		FROM `+p.from+` LEFT JOIN documents d ON d.url = r.url AND d.ok = 1`+p.whereRanked(true)+` ORDER BY `+p.order(true), p.args...)
+	if err != nil {
+		return fmt.Errorf("search: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var d harvest.Document
+		var has bool
+		var fields, texts, links, at string
+		r, err := scanRecord(rows, &has, &d.FetchURL, &d.NodeID, &d.Title, &d.Date, &d.DateText, &d.Summary, &fields, &texts, &links, &d.Status, &at)
+		if err != nil {
+			return fmt.Errorf("search: %w", err)
+		}
+		if !has {
+			if err := fn(r, nil); err != nil {
+				return err
+			}
+			continue
+		}
+		d.URL = r.URL
+		if err := unmarshalDocument(&d, fields, texts, links); err != nil {
+			return fmt.Errorf("search: %w", err)
+		}
+		d.FetchedAt, _ = time.Parse(time.RFC3339, at)
+		if err := fn(r, &d); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("search: %w", err)
+	}
+	return nil
 }

@@ -273,3 +273,73 @@ func TestMarkTerms(t *testing.T) {
 		t.Errorf("excerpt %q", ex)
 	}
 }
+
+// Document pages feed the full-text index (their details) and the facets,
+// and follow their changes.
+func TestSearchDetailsAndFacets(t *testing.T) {
+	db := searchDB(t)
+	ctx := context.Background()
+	doc := func(url string, subjects ...string) harvest.DocumentResult {
+		return harvest.DocumentResult{Document: harvest.Document{URL: url, Status: 200, Summary: "described",
+			Fields: []harvest.Field{{Key: "subjects", Label: "Subjects", Values: subjects}, {Key: "language", Label: "Original Language", Values: []string{"Russian"}},
+				{Key: "associated_people", Label: "People", Values: []string{"Khrushchev, Nikita"}}},
+			Texts: []harvest.Text{{Label: "Translation", Body: "It mentions plutonium."}}}}
+	}
+	if err := db.SaveDocuments(ctx, []harvest.DocumentResult{doc("http://x/document/1", "Cold War", "Nuclear weapons"), doc("http://x/document/2", "Cold War")}); err != nil {
+		t.Fatal(err)
+	}
+	check := func(q SearchQuery, want ...string) {
+		t.Helper()
+		res, err := db.Search(ctx, q)
+		if err != nil || !slices.Equal(urls(res.Hits), want) {
+			t.Errorf("%+v: %v, %v; want %v", q, urls(res.Hits), err, want)
+		}
+	}
+	check(SearchQuery{Text: "plutonium"}, "1", "2")
+	check(SearchQuery{Subject: "Cold War"}, "2", "1")
+	check(SearchQuery{Subject: "Nuclear weapons", Text: "atomic"}, "1")
+	check(SearchQuery{Person: "Khrushchev, Nikita", Language: "Russian", Sort: SortOldest}, "1", "2")
+	check(SearchQuery{Place: "Moscow"})
+	facet := func(want ...FacetCount) {
+		t.Helper()
+		got, err := db.Facet(ctx, FacetSubject, 10)
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("subjects %v, %v; want %v", got, err, want)
+		}
+	}
+	facet(FacetCount{"Cold War", 2}, FacetCount{"Nuclear weapons", 1})
+	// A page fetched again with other subjects replaces its terms.
+	if err := db.SaveDocuments(ctx, []harvest.DocumentResult{doc("http://x/document/1", "Détente")}); err != nil {
+		t.Fatal(err)
+	}
+	facet(FacetCount{"Cold War", 1}, FacetCount{"Détente", 1})
+	check(SearchQuery{Text: "detente"}, "1")
+	d, err := db.Document(ctx, "http://x/document/1")
+	if err != nil || d == nil || len(d.Fields) != 3 || d.Value("subjects")[0] != "Détente" {
+		t.Errorf("document %+v, %v", d, err)
+	}
+	if d, err := db.Document(ctx, "http://x/document/3"); d != nil || err != nil {
+		t.Errorf("document of a record without one: %+v, %v", d, err)
+	}
+	e := harvest.FileEntry{RecordURL: "http://x/document/1", URL: "http://x/files/a.pdf", Label: "PDF", ContentType: "application/pdf", Size: 3, SHA256: strings.Repeat("ab", 32)}
+	if err := db.SaveFile(ctx, e, 0); err != nil {
+		t.Fatal(err)
+	}
+	as, err := db.Attachments(ctx, e.RecordURL)
+	if err != nil || len(as) != 1 || as[0].SHA256 != e.SHA256 {
+		t.Errorf("attachments %+v, %v", as, err)
+	}
+	if got, ok, err := db.FileBySHA256(ctx, e.SHA256); !ok || err != nil || got.ContentType != "application/pdf" {
+		t.Errorf("file by sha256: %+v %v %v", got, ok, err)
+	}
+	var n int
+	if err := db.SearchDetails(ctx, SearchQuery{Subject: "Cold War"}, func(r harvest.Record, d *harvest.Document) error {
+		if d == nil {
+			t.Errorf("%s: no document", r.URL)
+		}
+		n++
+		return nil
+	}); err != nil || n != 1 {
+		t.Errorf("SearchDetails: %d, %v", n, err)
+	}
+}

@@ -59,3 +59,72 @@ CREATE INDEX records_changed_at ON records (changed_at) WHERE changed_at IS NOT 
 CREATE INDEX records_date ON records (date);
 CREATE INDEX records_first_seen ON records (first_seen);
 CREATE INDEX records_gone_at ON records (gone_at) WHERE gone_at IS NOT NULL;
+
+-- Document pages (0007): their description, every field's values and their
+-- text tabs go into the record's details in the full-text index.
+CREATE TRIGGER documents_fts_insert AFTER INSERT ON documents WHEN new.ok = 1 BEGIN
+	UPDATE records_fts SET details = new.summary || ' ' ||
+		COALESCE((SELECT group_concat(v.value, ' ') FROM json_each(new.fields) f, json_each(f.value, '$.Values') v), '') || ' ' ||
+		COALESCE((SELECT group_concat(json_extract(t.value, '$.Body'), ' ') FROM json_each(new.texts) t), '')
+	WHERE rowid = (SELECT rowid FROM records WHERE url = new.url);
+END;
+CREATE TRIGGER documents_fts_update AFTER UPDATE OF summary, fields, texts, ok ON documents
+WHEN new.ok = 1 AND (old.summary IS NOT new.summary OR old.fields IS NOT new.fields OR old.texts IS NOT new.texts OR old.ok IS NOT new.ok) BEGIN
+	UPDATE records_fts SET details = new.summary || ' ' ||
+		COALESCE((SELECT group_concat(v.value, ' ') FROM json_each(new.fields) f, json_each(f.value, '$.Values') v), '') || ' ' ||
+		COALESCE((SELECT group_concat(json_extract(t.value, '$.Body'), ' ') FROM json_each(new.texts) t), '')
+	WHERE rowid = (SELECT rowid FROM records WHERE url = new.url);
+END;
+UPDATE records_fts SET details = (SELECT d.summary || ' ' ||
+		COALESCE((SELECT group_concat(v.value, ' ') FROM json_each(d.fields) f, json_each(f.value, '$.Values') v), '') || ' ' ||
+		COALESCE((SELECT group_concat(json_extract(t.value, '$.Body'), ' ') FROM json_each(d.texts) t), '')
+	FROM documents d JOIN records r ON r.url = d.url WHERE r.rowid = records_fts.rowid AND d.ok = 1)
+WHERE rowid IN (SELECT r.rowid FROM records r JOIN documents d ON d.url = r.url WHERE d.ok = 1);
+
+-- The facets of document pages: each value of their subjects, people,
+-- places and languages, one row each, and how many records have each value.
+CREATE TABLE document_terms (
+	url   TEXT NOT NULL, -- the record's
+	facet TEXT NOT NULL CHECK (facet IN ('subject', 'person', 'place', 'language')),
+	value TEXT NOT NULL,
+	PRIMARY KEY (facet, value, url)
+) WITHOUT ROWID;
+CREATE INDEX document_terms_url ON document_terms (url);
+CREATE TABLE document_term_counts (
+	facet TEXT NOT NULL,
+	value TEXT NOT NULL,
+	n     INTEGER NOT NULL,
+	PRIMARY KEY (facet, value)
+) WITHOUT ROWID;
+CREATE INDEX document_term_counts_n ON document_term_counts (facet, n);
+
+CREATE TRIGGER document_terms_insert AFTER INSERT ON document_terms BEGIN
+	INSERT INTO document_term_counts (facet, value, n) VALUES (new.facet, new.value, 1)
+		ON CONFLICT (facet, value) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER document_terms_delete AFTER DELETE ON document_terms BEGIN
+	UPDATE document_term_counts SET n = n - 1 WHERE facet = old.facet AND value = old.value;
+	DELETE FROM document_term_counts WHERE facet = old.facet AND value = old.value AND n <= 0;
+END;
+
+CREATE TRIGGER documents_terms_insert AFTER INSERT ON documents WHEN new.ok = 1 BEGIN
+	INSERT OR IGNORE INTO document_terms (url, facet, value)
+		SELECT new.url, CASE json_extract(f.value, '$.Key') WHEN 'subjects' THEN 'subject' WHEN 'associated_people' THEN 'person'
+			WHEN 'author' THEN 'person' WHEN 'associated_places' THEN 'place' ELSE 'language' END, v.value
+		FROM json_each(new.fields) f, json_each(f.value, '$.Values') v
+		WHERE json_extract(f.value, '$.Key') IN ('subjects', 'associated_people', 'author', 'associated_places', 'language') AND v.value <> '';
+END;
+CREATE TRIGGER documents_terms_update AFTER UPDATE OF fields, ok ON documents
+WHEN new.ok = 1 AND (old.fields IS NOT new.fields OR old.ok IS NOT new.ok) BEGIN
+	DELETE FROM document_terms WHERE url = new.url;
+	INSERT OR IGNORE INTO document_terms (url, facet, value)
+		SELECT new.url, CASE json_extract(f.value, '$.Key') WHEN 'subjects' THEN 'subject' WHEN 'associated_people' THEN 'person'
+			WHEN 'author' THEN 'person' WHEN 'associated_places' THEN 'place' ELSE 'language' END, v.value
+		FROM json_each(new.fields) f, json_each(f.value, '$.Values') v
+		WHERE json_extract(f.value, '$.Key') IN ('subjects', 'associated_people', 'author', 'associated_places', 'language') AND v.value <> '';
+END;
+INSERT OR IGNORE INTO document_terms (url, facet, value)
+	SELECT d.url, CASE json_extract(f.value, '$.Key') WHEN 'subjects' THEN 'subject' WHEN 'associated_people' THEN 'person'
+		WHEN 'author' THEN 'person' WHEN 'associated_places' THEN 'place' ELSE 'language' END, v.value
+	FROM documents d, json_each(d.fields) f, json_each(f.value, '$.Values') v
+	WHERE d.ok = 1 AND json_extract(f.value, '$.Key') IN ('subjects', 'associated_people', 'author', 'associated_places', 'language') AND v.value <> '';
