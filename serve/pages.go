@@ -3,11 +3,14 @@ package serve
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -76,8 +79,10 @@ type overviewData struct {
 	store.Overview
 	Chart    chart
 	Progress []store.Progress
-	Now      time.Time
-	MoreRuns bool
+	Now       time.Time
+	Documents int                // records with their document page stored
+	Subjects  []store.FacetCount // the largest subjects
+	Languages []store.FacetCount
 }
 
 func (s *Server) overview(w http.ResponseWriter, r *http.Request) {
@@ -93,6 +98,15 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := overviewData{Overview: o, Chart: yearChart(o.Years), Progress: ps, Now: s.cfg.Now()}
+	if d.Documents, err = s.cfg.DB.DocumentCount(ctx); err == nil && d.Documents > 0 {
+		if d.Subjects, err = s.cfg.DB.Facet(ctx, store.FacetSubject, 20); err == nil {
+			d.Languages, err = s.cfg.DB.Facet(ctx, store.FacetLanguage, 10)
+		}
+	}
+	if err != nil {
+		s.fail(w, r, http.StatusInternalServerError, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, "overview", s.page("The collection", d))
 }
 
@@ -105,12 +119,16 @@ type searchForm struct {
 // parseSearch reads a search from the URL's query.
 func parseSearch(v url.Values) (searchForm, error) {
 	f := searchForm{SearchQuery: store.SearchQuery{
-		Text:   strings.TrimSpace(v.Get("q")),
-		From:   strings.TrimSpace(v.Get("from")),
-		To:     strings.TrimSpace(v.Get("to")),
-		Status: v.Get("status"),
-		Since:  strings.TrimSpace(v.Get("since")),
-		Sort:   v.Get("sort"),
+		Text:     strings.TrimSpace(v.Get("q")),
+		From:     strings.TrimSpace(v.Get("from")),
+		To:       strings.TrimSpace(v.Get("to")),
+		Status:   v.Get("status"),
+		Since:    strings.TrimSpace(v.Get("since")),
+		Sort:     v.Get("sort"),
+		Subject:  strings.TrimSpace(v.Get("subject")),
+		Person:   strings.TrimSpace(v.Get("person")),
+		Place:    strings.TrimSpace(v.Get("place")),
+		Language: strings.TrimSpace(v.Get("language")),
 	}, Page: 1}
 	if p := v.Get("page"); p != "" {
 		n, err := strconv.Atoi(p)
@@ -127,13 +145,17 @@ func parseSearch(v url.Values) (searchForm, error) {
 // is left out.
 func (f searchForm) values() url.Values {
 	v := url.Values{}
-	for _, kv := range [...][2]string{{"q", f.Text}, {"from", f.From}, {"to", f.To}, {"status", f.Status}, {"since", f.Since}, {"sort", f.Sort}} {
+	for _, kv := range [...][2]string{{"q", f.Text}, {"from", f.From}, {"to", f.To}, {"status", f.Status}, {"since", f.Since}, {"sort", f.Sort},
+		{"subject", f.Subject}, {"person", f.Person}, {"place", f.Place}, {"language", f.Language}} {
 		if kv[1] != "" {
 			v.Set(kv[0], kv[1])
 		}
 	}
 	return v
 }
+
+// Facets reports whether the search filters by a facet of document pages.
+func (f searchForm) Facets() bool { return f.Subject+f.Person+f.Place+f.Language != "" }
 
 // URL is the address of this search on another page (0: no page parameter)
 // or in another format ("search.csv").
@@ -162,11 +184,14 @@ type searchData struct {
 	Next     string
 	CSV      string
 	JSON     string
+	Details  bool // document pages are stored: the facet filters and the downloads with details
+	CSVD     string
+	JSOND    string
 }
 
 func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	f, err := parseSearch(r.URL.Query())
-	d := searchData{Form: f, Searched: len(r.URL.Query()) > 0}
+	d := searchData{Form: f, Searched: len(r.URL.Query()) > 0, Details: f.Facets()}
 	p := s.page("Search", &d)
 	p.Query, p.Search = f.Text, true
 	if err != nil {
@@ -196,51 +221,90 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Unranked = f.Text != "" && (f.Sort == "" || f.Sort == store.SortRelevance) && d.Result.FullText && !d.Result.Ranked
 	d.CSV, d.JSON = f.URL("search.csv", 0), f.URL("search.json", 0)
+	if n, err := s.cfg.DB.DocumentCount(r.Context()); err == nil && n > 0 {
+		d.Details = true
+		v := f.values()
+		v.Set("details", "1")
+		d.CSVD, d.JSOND = "/search.csv?"+v.Encode(), "/search.json?"+v.Encode()
+	}
 	if f.Text != "" {
 		p.Title = "Search: " + f.Text
 	}
 	s.render(w, r, http.StatusOK, "search", p)
 }
 
-// download writes every record of the search in format, with the encoders
-// of `harvest export`.
+// download writes every record of the search in format (csv or json),
+// with the columns and encoders of `harvest export` (with details=1, its
+// --details columns).
 func (s *Server) download(format string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		f, err := parseSearch(r.URL.Query())
+		if err == nil {
+			err = f.Check()
+		}
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		var enc export.Encoder
+		ctx := r.Context()
+		h := w.Header()
 		switch format {
 		case "csv":
-			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-			enc = export.NewCSVEncoder(w, harvest.Fields)
+			h.Set("Content-Type", "text/csv; charset=utf-8")
 		default:
-			w.Header().Set("Content-Type", "application/json; charset=utf-8")
-			enc = export.NewJSONEncoder(w, harvest.Fields)
+			h.Set("Content-Type", "application/json; charset=utf-8")
 		}
-		w.Header().Set("Content-Disposition", `attachment; filename="harvest-search.`+format+`"`)
-		err = s.cfg.DB.SearchRecords(r.Context(), f.SearchQuery, func(rec harvest.Record) error {
-			return enc.Encode(rec.Values())
-		})
-		if err == nil {
-			err = enc.Close()
+		details := r.URL.Query().Get("details") == "1"
+		name := "harvest-search"
+		if details {
+			name += "-details"
+		}
+		h.Set("Content-Disposition", `attachment; filename="`+name+`.`+format+`"`)
+		if details {
+			_, err = export.WriteDetails(ctx, detailSource{s.cfg.DB, f.SearchQuery}, format, w, export.Options{})
+		} else {
+			_, err = export.WriteRecords(ctx, recordSource{s.cfg.DB, f.SearchQuery}, format, w, export.Options{})
 		}
 		if err != nil && !errors.Is(err, context.Canceled) {
-			// The status is sent; the log says what broke off.
+			// The status may be sent; the log says what broke off.
 			s.log.Error("download", "url", r.URL.String(), "err", err)
+			if errors.Is(err, store.ErrBadQuery) {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+			}
 		}
 	}
 }
 
+// recordSource is a search as export's record source.
+type recordSource struct {
+	db *store.DB
+	q  store.SearchQuery
+}
+
+func (s recordSource) Records(ctx context.Context, fn func(harvest.Record) error) error {
+	return s.db.SearchRecords(ctx, s.q, fn)
+}
+
+// detailSource is a search as export's source of records with details.
+type detailSource struct {
+	db *store.DB
+	q  store.SearchQuery
+}
+
+func (s detailSource) Details(ctx context.Context, fn func(harvest.Record, *harvest.Document) error) error {
+	return s.db.SearchDetails(ctx, s.q, fn)
+}
+
 // recordData is a record's page.
 type recordData struct {
-	Record   harvest.Record
-	Changes  []harvest.Change
-	Captures []warc.Capture
-	WARC     bool   // a WARC directory was given
-	WARCErr  string // what went wrong reading it
+	Record      harvest.Record
+	Document    *harvest.Document
+	Attachments []store.Attachment
+	Files       bool // an attachments directory is served
+	Changes     []harvest.Change
+	Captures    []warc.Capture
+	WARC        bool   // a WARC directory was given
+	WARCErr     string // what went wrong reading it
 }
 
 func (s *Server) record(w http.ResponseWriter, r *http.Request) {
@@ -259,7 +323,15 @@ func (s *Server) record(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusNotFound, fmt.Errorf("no record has the URL %s", u))
 		return
 	}
-	d := recordData{Record: rec, WARC: s.cfg.WARC != ""}
+	d := recordData{Record: rec, WARC: s.cfg.WARC != "", Files: s.cfg.Files != ""}
+	if d.Document, err = s.cfg.DB.Document(ctx, u); err != nil {
+		s.fail(w, r, http.StatusInternalServerError, err)
+		return
+	}
+	if d.Attachments, err = s.cfg.DB.Attachments(ctx, u); err != nil {
+		s.fail(w, r, http.StatusInternalServerError, err)
+		return
+	}
 	err = s.cfg.DB.Changes(ctx, u, func(c harvest.Change) error {
 		d.Changes = append(d.Changes, c)
 		return nil
@@ -357,8 +429,9 @@ func (s *Server) captureRaw(w http.ResponseWriter, r *http.Request) {
 
 var sha256Pattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
-// file serves an attachment from the files directory by its sha256, as a
-// download, sandboxed.
+// file serves an attachment from the files directory by its sha256 (the
+// name the crawl gave it, DIR/ab/cdef…), as a download, sandboxed, with
+// the content type the manifest recorded.
 func (s *Server) file(w http.ResponseWriter, r *http.Request) {
 	sum := r.PathValue("sha256")
 	if s.cfg.Files == "" {
@@ -369,33 +442,55 @@ func (s *Server) file(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusBadRequest, fmt.Errorf("%q is not a sha256 (64 lower-case hex digits)", sum))
 		return
 	}
-	f, err := openFile(s.cfg.Files, sum)
+	entry, _, err := s.cfg.DB.FileBySHA256(r.Context(), sum)
+	if err != nil {
+		s.fail(w, r, http.StatusInternalServerError, err)
+		return
+	}
+	f, err := os.Open(filepath.Join(s.cfg.Files, sum[:2], sum[2:]))
 	if err != nil {
 		s.fail(w, r, http.StatusNotFound, fmt.Errorf("no file %s in %s", sum, s.cfg.Files))
 		return
 	}
 	defer f.Close()
 	st, err := f.Stat()
-	if err != nil {
-		s.fail(w, r, http.StatusInternalServerError, err)
+	if err != nil || !st.Mode().IsRegular() {
+		s.fail(w, r, http.StatusNotFound, fmt.Errorf("no file %s in %s", sum, s.cfg.Files))
 		return
 	}
 	h := w.Header()
 	h.Set("Content-Security-Policy", sandboxCSP)
-	h.Set("Content-Type", "application/octet-stream")
-	h.Set("Content-Disposition", `attachment; filename="`+sum+`"`)
-	h.Set("Digest", "sha-256="+sum)
+	ct := entry.ContentType
+	if ct == "" || strings.ContainsAny(ct, "\r\n") {
+		ct = "application/octet-stream"
+	}
+	h.Set("Content-Type", ct)
+	h.Set("Content-Disposition", `attachment; filename="`+fileName(entry.URL, sum)+`"`)
+	h.Set("Repr-Digest", "sha-256=:"+base64SHA(sum)+":")
 	http.ServeContent(w, r, "", st.ModTime(), f)
 }
 
-// openFile opens the file named by its sha256 in dir: DIR/SHA or
-// DIR/SH/SHA.
-func openFile(dir, sum string) (*os.File, error) {
-	f, err := os.Open(filepath.Join(dir, sum))
-	if errors.Is(err, os.ErrNotExist) {
-		f, err = os.Open(filepath.Join(dir, sum[:2], sum))
+// fileName is a safe download name: the last part of the attachment's URL
+// when it is plain (letters, digits, ._-), else the digest.
+func fileName(u, sum string) string {
+	if p, err := url.Parse(u); err == nil {
+		base := path.Base(p.Path)
+		if len(base) <= 100 && safeName.MatchString(base) && !strings.HasPrefix(base, ".") {
+			return base
+		}
 	}
-	return f, err
+	return sum
+}
+
+var safeName = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+
+// base64SHA is a hex digest in base64, as Repr-Digest writes it.
+func base64SHA(sum string) string {
+	b, err := hex.DecodeString(sum)
+	if err != nil {
+		return ""
+	}
+	return base64.StdEncoding.EncodeToString(b)
 }
 
 // progress is the crawl progress as JSON, for the front page's script.

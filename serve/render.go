@@ -24,6 +24,24 @@ var funcs = template.FuncMap{
 	"percent":    percent,
 	"ago":        ago,
 	"num":        num,
+	"num64":      func(n int64) string { return num(int(n)) },
+	"facetOf":    facetOf,
+}
+
+// facetOf is the search parameter of a document field's key, "" when the
+// key is not a facet.
+func facetOf(key string) string {
+	switch key {
+	case "subjects":
+		return "subject"
+	case "associated_people", "author":
+		return "person"
+	case "associated_places":
+		return "place"
+	case "language":
+		return "language"
+	}
+	return ""
 }
 
 // mark renders text whose matches stand between store.MarkStart and

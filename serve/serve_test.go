@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/harvest-archive/harvest"
+	"github.com/harvest-archive/harvest/export"
 	"github.com/harvest-archive/harvest/store"
 	"github.com/harvest-archive/harvest/warc"
 )
@@ -94,6 +95,23 @@ func newFixture(t *testing.T) *fixture {
 	if err := db.MarkFailed(ctx, w2.ID, listing+"?page=9", 500, errorString(`<script>alert("err")</script>`), nil); err != nil {
 		t.Fatal(err)
 	}
+	// Document 1's page, hostile too, and its attachment.
+	if err := db.SaveDocuments(ctx, []harvest.DocumentResult{{Document: harvest.Document{URL: recs[0].URL, Status: 200, Summary: "A page",
+		Fields: []harvest.Field{
+			{Key: "subjects", Label: "Subjects", Values: []string{`<script>alert("s")</script>`, "Hungarian Revolution"}},
+			{Key: "language", Label: "Original Language", Values: []string{"Hungarian"}},
+			{Label: `<img src=x onerror=alert("label")>`, Values: []string{"an unknown field"}},
+		},
+		Texts: []harvest.Text{{Label: "Translation", Body: "<iframe src=x></iframe> plutonium"}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	content := []byte("%PDF-1.4 not really")
+	sum := sha256.Sum256(content)
+	f.fileSum = hex.EncodeToString(sum[:])
+	if err := db.SaveFile(ctx, harvest.FileEntry{RecordURL: recs[0].URL, URL: "http://archive.example/files/memo.pdf", Label: "Original scan",
+		ContentType: "application/pdf", Size: int64(len(content)), SHA256: f.fileSum}, 0); err != nil {
+		t.Fatal(err)
+	}
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -119,14 +137,11 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 
-	// An attachment.
-	content := []byte("%PDF-1.4 not really")
-	sum := sha256.Sum256(content)
-	f.fileSum = hex.EncodeToString(sum[:])
-	if err := os.MkdirAll(f.filesDir, 0o755); err != nil {
+	// The attachment's file, where the crawl puts it.
+	if err := os.MkdirAll(filepath.Join(f.filesDir, f.fileSum[:2]), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(f.filesDir, f.fileSum), content, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(f.filesDir, f.fileSum[:2], f.fileSum[2:]), []byte("%PDF-1.4 not really"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 
@@ -203,7 +218,7 @@ func TestRoutes(t *testing.T) {
 	}{
 		{"overview", "/", 200, "text/html", []string{
 			"Documents per year", "<svg", "1956: 1 documents", "Last runs", "Failed pages", "Crawl in progress",
-			`&lt;script&gt;alert(&#34;err&#34;)&lt;/script&gt;`, "66.7%", "Completeness"}, nil},
+			`&lt;script&gt;alert(&#34;err&#34;)&lt;/script&gt;`, "66.7%", "Completeness", "Largest subjects", "Hungarian Revolution", "With their document page"}, nil},
 		{"search page", "/search", 200, "text/html", []string{`<label for="q">`, "5 records"}, nil},
 		{"search hostile title", "/search?q=treaty", 200, "text/html", []string{
 			"&lt;b&gt;Retitled&lt;/b&gt; <mark>Treaty</mark>", "/record?url=http%3A%2F%2Farchive.example%2Fdocument%2F1",
@@ -220,7 +235,10 @@ func TestRoutes(t *testing.T) {
 		{"download bad", "/search.csv?to=x", 400, "text/plain", nil, nil},
 		{"record", "/record?url=" + doc1, 200, "text/html", []string{
 			"History", "&lt;script&gt;alert(&#34;t&#34;)&lt;/script&gt; Treaty", "&lt;b&gt;Retitled&lt;/b&gt; Treaty",
-			"Captured pages", "/capture?url=http%3A%2F%2Farchive.example%2Fdocument%2F1", "/capture?url=http%3A%2F%2Farchive.example%2Fsearch"}, nil},
+			"Captured pages", "/capture?url=http%3A%2F%2Farchive.example%2Fdocument%2F1", "/capture?url=http%3A%2F%2Farchive.example%2Fsearch",
+			"Document page", `<a href="/search?subject=Hungarian%20Revolution">Hungarian Revolution</a>`, "&lt;script&gt;alert(&#34;s&#34;)&lt;/script&gt;",
+			"&lt;img src=x onerror=alert(&#34;label&#34;)&gt;", "&lt;iframe src=x&gt;&lt;/iframe&gt; plutonium", "Original scan",
+			`<a href="/files/` + f.fileSum + `" download>`}, nil},
 		{"record with a script URL", "/record?url=" + url.QueryEscape(jsURL), 200, "text/html", []string{"javascript:alert(3)"}, []string{`href="javascript`}},
 		{"record long", "/record?url=" + url.QueryEscape("http://archive.example/document/4"), 200, "text/html", []string{"Very long title Very long title"}, nil},
 		{"record missing", "/record?url=http%3A%2F%2Fnowhere", 404, "text/html", []string{"no record has the URL http://nowhere"}, nil},
@@ -228,7 +246,10 @@ func TestRoutes(t *testing.T) {
 		{"capture", "/capture?url=" + doc1, 200, "text/html", []string{"&lt;script&gt;alert(&#34;captured&#34;)&lt;/script&gt;", "Content-Type"}, nil},
 		{"capture missing", "/capture?url=http%3A%2F%2Fnowhere", 404, "text/html", []string{"no capture of http://nowhere"}, nil},
 		{"capture raw", "/capture/raw?url=" + doc1, 200, "text/html", []string{`<script>alert("captured")</script>`}, nil},
-		{"file", "/files/" + f.fileSum, 200, "application/octet-stream", []string{"%PDF-1.4"}, nil},
+		{"file", "/files/" + f.fileSum, 200, "application/pdf", []string{"%PDF-1.4"}, nil},
+		{"search by subject", "/search?subject=Hungarian+Revolution", 200, "text/html", []string{"1 records", `id="subject"`, `value="Hungarian Revolution"`}, nil},
+		{"search in details", "/search?q=plutonium", 200, "text/html", []string{"1 records"}, nil},
+		{"download with details", "/search.csv?subject=Hungarian+Revolution&details=1", 200, "text/csv", []string{"subjects", `<script>alert(""s"")</script> | Hungarian Revolution`}, nil},
 		{"file missing", "/files/" + strings.Repeat("0", 64), 404, "text/html", nil, nil},
 		{"file bad name", "/files/..%2f..%2fetc%2fpasswd", 400, "text/html", []string{"is not a sha256"}, nil},
 		{"progress", "/progress.json", 200, "application/json", []string{`"pages_done":1`, `"pages_failed":1`}, nil},
@@ -289,7 +310,11 @@ func TestDownloadsUseTheExportEncoders(t *testing.T) {
 	s := f.server(t, false, false)
 	_, body := get(t, s, "/search.csv")
 	rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
-	if err != nil || len(rows) != 6 || strings.Join(rows[0], ",") != strings.Join(harvest.Fields, ",") {
+	var names []string
+	for _, c := range export.RecordColumns {
+		names = append(names, c.Name)
+	}
+	if err != nil || len(rows) != 6 || strings.Join(rows[0], ",") != strings.Join(names, ",") {
 		t.Fatalf("csv: %d rows, %v: %.300s", len(rows), err, body)
 	}
 	res, body := get(t, s, "/search.json?q=cuba")
