@@ -77,8 +77,8 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 // overviewData is the front page.
 type overviewData struct {
 	store.Overview
-	Chart    chart
-	Progress []store.Progress
+	Chart     chart
+	Progress  []store.Progress
 	Now       time.Time
 	Documents int                // records with their document page stored
 	Subjects  []store.FacetCount // the largest subjects
