@@ -177,6 +177,7 @@ Exit codes: 0 complete, 1 error, 2 usage, 3 partial, 4 database locked,
 		m.newReparseCmd(),
 		m.newWarcCmd(),
 		m.newProbeCmd(),
+		m.newServeCmd(),
 		m.newVersionCmd(),
 		m.newManCmd(),
 	)
