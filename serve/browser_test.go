@@ -69,9 +69,13 @@ func crawlFixture(t *testing.T) (path, oldTitle, newTitle string) {
 
 // A browser searches a harvest for a known title, finds it, opens its
 // record page and sees its history; the front page's screenshot is kept
-// under build/ (the CI artefact).
+// under build/ (the CI artefact). Without a browser the test skips, saying
+// so, unless HARVEST_REQUIRE_BROWSER is set (CI sets it).
 func TestBrowser(t *testing.T) {
 	exe := browser()
+	if exe == "" && os.Getenv("HARVEST_REQUIRE_BROWSER") != "" {
+		t.Fatal("no browser installed (looked for chromium, chromium-browser, google-chrome; set HARVEST_CHROME), and HARVEST_REQUIRE_BROWSER is set")
+	}
 	if exe == "" {
 		t.Skip("no browser installed (looked for chromium, chromium-browser, google-chrome; set HARVEST_CHROME): the browser test did not run")
 	}
