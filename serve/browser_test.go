@@ -177,4 +177,20 @@ func TestBrowser(t *testing.T) {
 	if h1 != newTitle || !strings.Contains(history, oldTitle) || !strings.Contains(history, "title") {
 		t.Errorf("record page h1 %q, history %q; want the change from %q", h1, history, oldTitle)
 	}
+
+	// At a phone's width, no page is wider than the screen.
+	for _, p := range []string{"/", "/search?q=telegram", "/search"} {
+		if err := chromedp.Do(ctx,
+			chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile),
+			chromedp.Navigate(ts.URL+p),
+			chromedp.WaitVisible(chromedp.CSS("main")),
+		); err != nil {
+			t.Fatalf("%s at phone width: %v", p, err)
+		}
+		wide, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`))
+		if err != nil || wide {
+			w, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+			t.Errorf("%s at 360 px: the page is %d px wide (%v)", p, w, err)
+		}
+	}
 }
