@@ -124,18 +124,7 @@ func TestBrowser(t *testing.T) {
 	); err != nil {
 		t.Fatalf("front page: %v", err)
 	}
-	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatalf("screenshot: %v", err)
-	}
-	out := filepath.Join("..", "build", "serve-front.png")
-	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(out, shot, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("front page screenshot: %s (%d bytes)", out, len(shot))
+	saveShot(t, ctx, "serve-front.png")
 	// "/" moves the focus to the search box.
 	if err := chromedp.Do(ctx, chromedp.KeyEvent("/")); err != nil {
 		t.Fatal(err)
@@ -154,6 +143,7 @@ func TestBrowser(t *testing.T) {
 	); err != nil {
 		t.Fatalf("search: %v", err)
 	}
+	saveShot(t, ctx, "serve-search.png")
 	first, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(".hit h3 a")))
 	if err != nil || first != newTitle {
 		t.Errorf("first hit %q (%v), want %q", first, err, newTitle)
@@ -166,6 +156,7 @@ func TestBrowser(t *testing.T) {
 	); err != nil {
 		t.Fatalf("record page: %v", err)
 	}
+	saveShot(t, ctx, "serve-record.png")
 	h1, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("h1")))
 	if err != nil {
 		t.Fatal(err)
@@ -193,4 +184,21 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("%s at 360 px: the page is %d px wide (%v)", p, w, err)
 		}
 	}
+}
+
+// saveShot keeps a screenshot of the whole page under build/.
+func saveShot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	out := filepath.Join("..", "build", name)
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(out, shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s (%d bytes)", out, len(shot))
 }

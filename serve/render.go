@@ -26,6 +26,12 @@ var funcs = template.FuncMap{
 	"num":        num,
 	"num64":      func(n int64) string { return num(int(n)) },
 	"facetOf":    facetOf,
+	"records": func(n int) string {
+		if n == 1 {
+			return "1 record"
+		}
+		return num(n) + " records"
+	},
 }
 
 // facetOf is the search parameter of a document field's key, "" when the

@@ -57,6 +57,8 @@ END;
 -- The filters by date and by new / gone / changed since a date.
 CREATE INDEX records_changed_at ON records (changed_at) WHERE changed_at IS NOT NULL;
 CREATE INDEX records_date ON records (date);
+-- Oldest first with the undated last, without a sort of every match.
+CREATE INDEX records_date_oldest ON records (date = '', date);
 CREATE INDEX records_first_seen ON records (first_seen);
 CREATE INDEX records_gone_at ON records (gone_at) WHERE gone_at IS NOT NULL;
 
