@@ -292,7 +292,8 @@ func scanRecord(rows interface{ Scan(...any) error }, extra ...any) (harvest.Rec
 const (
 	// RankLimit is the most matches Search ranks by relevance: bm25 costs
 	// some microseconds per match. More are shown most recently harvested
-	// first, and the result says so (SearchResult.Ranked).
+	// first (newest first when filters narrow them), and the result says so
+	// (SearchResult.Ranked).
 	RankLimit = 1000
 	// CountLimit is the most matches Search counts exactly; beyond it the
 	// result says "more than" (SearchResult.More). A download has them all.
@@ -322,9 +323,7 @@ func (db *DB) plan(q SearchQuery, broad bool) plan {
 	ts := terms(q.Text)
 	where, args := q.filters(db.HasSearchIndex())
 	if broad {
-		for _, c := range []string{"r.date ", "r.first_seen ", "r.gone_at ", "r.changed_at "} {
-			where = strings.ReplaceAll(where, c, "+"+c)
-		}
+		where = unindexed(where)
 	}
 	p := plan{from: `records r`, where: where, args: args, filtered: where != ""}
 	and := func(cond string, a ...any) {
@@ -524,7 +523,14 @@ func (db *DB) searchText(ctx context.Context, q SearchQuery, p plan) (SearchResu
 	case res.Ranked:
 		query = `SELECT records_fts.rowid FROM ` + from + where + ` AND rank MATCH 'bm25(10.0, 1.0, 2.0)' ORDER BY rank LIMIT ? OFFSET ?`
 		qargs = append(args, page...)
+	case p.sort == SortRelevance && from == `records r`:
+		// Too many to rank, found by the filters: newest first, along the
+		// date index.
+		query = `SELECT r.rowid FROM records r` + unindexed(where) + ` ORDER BY r.date DESC, r.rowid DESC LIMIT ? OFFSET ?`
+		qargs = append(args, page...)
 	case p.sort == SortRelevance:
+		// Too many to rank: most recently harvested first, as the index
+		// holds them.
 		query = `SELECT ` + rowid + ` FROM ` + from + where + ` ORDER BY ` + rowid + ` DESC LIMIT ? OFFSET ?`
 		qargs = append(args, page...)
 	default:
@@ -815,6 +821,17 @@ func (db *DB) Progress(ctx context.Context) ([]Progress, error) {
 		}
 	}
 	return out, nil
+}
+
+// unindexed keeps the filters on when a record was first seen, gone or
+// changed from using their indexes, so that the order's index drives. Not
+// the date: its index serves the order too (a range of it is the filter
+// and the order at once).
+func unindexed(where string) string {
+	for _, c := range []string{"r.first_seen ", "r.gone_at ", "r.changed_at "} {
+		where = strings.ReplaceAll(where, c, "+"+c)
+	}
+	return where
 }
 
 // likeEscape escapes LIKE's wildcards (with \ as the escape character).
