@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -920,12 +921,7 @@ func sortLocated(fields []located) {
 		}
 	}
 	walk(root)
-	// insertion sort: few fields
-	for a := 1; a < len(fields); a++ {
-		for b := a; b > 0 && order[fields[b].at] < order[fields[b-1].at]; b-- {
-			fields[b], fields[b-1] = fields[b-1], fields[b]
-		}
-	}
+	slices.SortStableFunc(fields, func(a, b located) int { return order[a.at] - order[b.at] })
 }
 
 // paragraphs is the text of nodes as paragraphs separated by blank lines.
@@ -941,51 +937,66 @@ func paragraphs(nodes []*html.Node) string {
 
 // texts reads text panes and their labels.
 func texts(root *html.Node, panes []*html.Node) []harvest.Text {
+	if len(panes) == 0 {
+		return nil
+	}
+	tabs, ids := tabIndex(root)
 	var out []harvest.Text
 	for i, p := range panes {
 		body := paragraphs([]*html.Node{p})
 		if body == "" {
 			continue
 		}
-		out = append(out, harvest.Text{Label: paneLabel(root, p, i), Body: body})
+		out = append(out, harvest.Text{Label: paneLabel(p, i, tabs, ids), Body: body})
 	}
 	return out
 }
 
-// paneLabel is the label of a tab pane: the text of the tab pointing at it.
-func paneLabel(root, pane *html.Node, i int) string {
-	if id, _ := hasClassOrAttr(pane, "id"); id != "" {
-		var found string
-		firstMatch(root, matchFunc(func(n *html.Node) bool {
-			if n.Type != html.ElementNode || n == pane {
-				return false
-			}
+// tabIndex maps each id that an element points at (href="#id",
+// aria-controls, data-target, data-bs-target) to the text of the first such
+// element with text, and each id to its element.
+func tabIndex(root *html.Node) (tabs map[string]string, ids map[string]*html.Node) {
+	tabs, ids = map[string]string{}, map[string]*html.Node{}
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode {
 			for _, a := range n.Attr {
+				target := ""
 				switch a.Key {
+				case "id":
+					if _, ok := ids[a.Val]; !ok {
+						ids[a.Val] = n
+					}
 				case "href", "data-target", "data-bs-target":
-					if a.Val == "#"+id {
-						return true
+					target, _ = strings.CutPrefix(a.Val, "#")
+					if target == a.Val {
+						target = ""
 					}
 				case "aria-controls":
-					if a.Val == id {
-						return true
-					}
+					target = a.Val
+				}
+				if target != "" && tabs[target] == "" {
+					tabs[target] = nodeText(n, nil)
 				}
 			}
-			return false
-		}), nil, func(n *html.Node) bool {
-			found = nodeText(n, nil)
-			return found != ""
-		})
-		if found != "" {
-			return found
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
 		}
 	}
+	walk(root)
+	return tabs, ids
+}
+
+// paneLabel is the label of a tab pane: the text of the tab pointing at it,
+// else of the element its aria-labelledby names, its data-label, its first
+// heading, or "Text N".
+func paneLabel(pane *html.Node, i int, tabs map[string]string, ids map[string]*html.Node) string {
+	if id, _ := hasClassOrAttr(pane, "id"); id != "" && tabs[id] != "" {
+		return tabs[id]
+	}
 	if by, _ := hasClassOrAttr(pane, "aria-labelledby"); by != "" {
-		if n := firstMatch(root, matchFunc(func(n *html.Node) bool {
-			v, _ := hasClassOrAttr(n, "id")
-			return n.Type == html.ElementNode && v == by
-		}), nil, nil); n != nil {
+		if n := ids[by]; n != nil {
 			if t := nodeText(n, nil); t != "" {
 				return t
 			}
@@ -1001,11 +1012,6 @@ func paneLabel(root, pane *html.Node, i int) string {
 	}
 	return fmt.Sprintf("Text %d", i+1)
 }
-
-// matchFunc is a function as a cascadia.Matcher.
-type matchFunc func(*html.Node) bool
-
-func (f matchFunc) Match(n *html.Node) bool { return f(n) }
 
 var headingSel = cascadia.MustCompile("h1, h2, h3, h4, h5, h6")
 
