@@ -457,3 +457,53 @@ func TestListenAndServe(t *testing.T) {
 		t.Errorf("no warning for 0.0.0.0: %s", logs.String())
 	}
 }
+
+// While a crawl writes the database, the server (reading it read-only)
+// shows each page as it is committed.
+func TestProgressWhileACrawlWrites(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "live.db")
+	w, err := store.Open(ctx, path, store.WithLock())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	walk, err := w.NewWalk(ctx, "http://x/search", harvest.WalkFull, "http://x/search")
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := w.BeginRun(ctx, walk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ro, err := store.OpenReadOnly(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	s, err := New(Config{DB: ro, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for page := 1; page <= 3; page++ {
+		u := "http://x/search?page=" + strconv.Itoa(page)
+		if _, err := w.SavePage(ctx, harvest.PageResult{WalkID: walk.ID, RunID: run, URL: u, Status: 200, Total: 30,
+			Records: []harvest.Record{{URL: "http://x/document/" + strconv.Itoa(page), Title: "T", ListingURL: u}}}); err != nil {
+			t.Fatal(err)
+		}
+		_, body := get(t, s, "/progress.json")
+		var ps []store.Progress
+		if err := json.Unmarshal([]byte(body), &ps); err != nil || len(ps) != 1 || ps[0].Done != page || ps[0].Records != page || ps[0].Total != 30 {
+			t.Fatalf("after page %d: %s (%v)", page, body, err)
+		}
+		if _, body := get(t, s, "/"); !strings.Contains(body, strconv.Itoa(page)+" pages done") {
+			t.Errorf("after page %d, the front page does not show it", page)
+		}
+	}
+	if err := w.FinishRun(ctx, run, harvest.RunSummary{Outcome: harvest.OutcomeComplete}); err != nil {
+		t.Fatal(err)
+	}
+	if _, body := get(t, s, "/progress.json"); strings.TrimSpace(body) != "[]" {
+		t.Errorf("after the run: %s", body)
+	}
+}
