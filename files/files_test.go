@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/harvest-archive/harvest"
 )
 
 func digest(s string) string {
@@ -185,5 +187,44 @@ func TestTypes(t *testing.T) {
 	}
 	if all, _ := ParseTypes(""); !all.Allow("x/y", "", "") {
 		t.Error("no types should keep every type")
+	}
+}
+
+func TestVerifyManifest(t *testing.T) {
+	d, _ := Open(t.TempDir())
+	put := func(s string) harvest.FileEntry {
+		w, _ := d.Create(0)
+		w.Write([]byte(s))
+		sha, size, err := w.Commit(-1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return harvest.FileEntry{URL: "http://x/" + s, SHA256: sha, Size: size}
+	}
+	good, bad, gone := put("good"), put("bad"), put("gone")
+	shared := good
+	shared.RecordURL = "http://x/other"
+	p, _ := d.Path(bad.SHA256)
+	os.WriteFile(p, []byte("bas"), 0o644)
+	p, _ = d.Path(gone.SHA256)
+	os.Remove(p)
+	rows := []harvest.FileEntry{good, bad, shared, gone}
+	rep, err := d.VerifyManifest(t.Context(), func(fn func(harvest.FileEntry) error) error {
+		for _, e := range rows {
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Rows != 4 || rep.Files != 3 || len(rep.Problems) != 2 {
+		t.Fatalf("report %+v", rep)
+	}
+	if !errors.Is(rep.Problems[0].Err, ErrCorrupt) || rep.Problems[0].Entry.URL != bad.URL ||
+		!errors.Is(rep.Problems[1].Err, ErrMissing) || rep.Problems[1].Entry.URL != gone.URL {
+		t.Errorf("problems %+v", rep.Problems)
 	}
 }
