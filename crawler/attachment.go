@@ -155,8 +155,9 @@ func (h attachmentHandler) keep(ctx context.Context, rs []result) error {
 		}
 		h.sum.Files++
 		h.sum.FileBytes += r.file.bytes
+		h.tally.done(kindAttachment)
+		h.tally.addBytes(kindAttachment, r.file.bytes)
 	}
-	h.noteDetail()
 	return nil
 }
 
@@ -164,6 +165,7 @@ func (h attachmentHandler) keep(ctx context.Context, rs []result) error {
 // again next run.
 func (h attachmentHandler) failed(ctx context.Context, r result) error {
 	h.sum.FailedFiles++
+	h.tally.failed(kindAttachment)
 	if errors.Is(r.err, errNotKept) {
 		h.notKept++
 		h.log.Info("attachment not kept", "url", r.url, "err", r.err)
@@ -171,7 +173,6 @@ func (h attachmentHandler) failed(ctx context.Context, r result) error {
 		h.detailProblems = append(h.detailProblems, r.err.Error())
 		h.log.Warn("attachment failed", "url", r.url, "status", r.status, "err", r.err)
 	}
-	h.noteDetail()
 	return h.st.MarkFileFailed(ctx, *r.file.task, r.status, r.err)
 }
 

@@ -74,6 +74,10 @@ type Config struct {
 	MaxFileSize int64       // bytes; a larger attachment is not kept (0: no limit)
 	MaxBytes    int64       // bytes of attachments to download in this run (0: no limit)
 	FileTypes   files.Types // attachment types to keep; empty: all
+
+	// Progress, when set, is told how far the run has come as it goes
+	// (see ProgressFunc).
+	Progress ProgressFunc
 }
 
 // DefaultConfig returns the polite defaults for startURL, with the profile
@@ -226,7 +230,7 @@ func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) 
 	}
 
 	c := &crawl{cfg: cfg, st: st, f: f, log: log, host: startURL.Host, rules: rules, sum: &sum, start: start, fresh: !resumed,
-		paging: paging{order: map[string]int{}, handled: map[string]bool{}}, drift: drift{driftAt: -1}}
+		paging: paging{order: map[string]int{}, handled: map[string]bool{}}, drift: drift{driftAt: -1}, tally: tallies{started: time.Now()}}
 	c.handlers = map[string]handler{kindListing: listingHandler{c}, kindDocument: documentHandler{c}}
 	var fileDir *files.Dir
 	if cfg.FilesDir != "" {

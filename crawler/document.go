@@ -136,12 +136,12 @@ func (h documentHandler) keep(ctx context.Context, rs []result) error {
 		return err
 	}
 	for _, r := range rs {
+		h.tally.done(kindDocument)
 		h.sum.Documents++
 		if r.notModified {
 			h.sum.DocumentsNotModified++
 		}
 	}
-	h.noteDetail()
 	return nil
 }
 
@@ -153,9 +153,9 @@ func (h documentHandler) failed(ctx context.Context, r result) error {
 	d.Err = r.err
 	d.Document = harvest.Document{URL: r.url, Status: r.status}
 	h.sum.FailedDocuments++
+	h.tally.failed(kindDocument)
 	h.detailProblems = append(h.detailProblems, r.err.Error())
 	h.log.Warn("document page failed", "url", r.url, "status", r.status, "err", r.err)
-	h.noteDetail()
 	return h.st.SaveDocuments(ctx, []harvest.DocumentResult{d})
 }
 
@@ -193,7 +193,3 @@ func (c *crawl) details(ctx context.Context) error {
 	}
 	return nil
 }
-
-// noteDetail is called as document pages and attachments are stored or
-// fail.
-func (c *crawl) noteDetail() {}

@@ -67,6 +67,7 @@ func (cl *Client) Download(ctx context.Context, u string, hdr http.Header, fn fu
 			return ctx.Err()
 		case <-t.C:
 		}
+		cl.retries.Add(1)
 	}
 }
 

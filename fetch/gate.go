@@ -60,6 +60,13 @@ func (g *Gate) SetDelay(d time.Duration) {
 	}
 }
 
+// Delay is the spacing between request starts now.
+func (g *Gate) Delay() time.Duration {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.delay
+}
+
 // Acquire waits until a request to host may start, and returns the function
 // that frees its slot once the request (its body included) is done.
 func (g *Gate) Acquire(ctx context.Context, host string) (release func(), err error) {
