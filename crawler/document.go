@@ -104,7 +104,7 @@ func parseDocument(body []byte, u string, p parser.Profile) (doc harvest.Documen
 			doc, err = harvest.Document{URL: u}, fmt.Errorf("%s: document parser failed: %v", u, v)
 		}
 	}()
-	return parseDocumentPage(body, u, p)
+	return parser.ParseDocument(body, u, p)
 }
 
 // judge stops the run on a bot challenge (the site refuses automated
