@@ -143,6 +143,16 @@ func (db *DB) Documents(ctx context.Context, fn func(harvest.Document) error) er
 		if err := json.Unmarshal([]byte(links), &d.Links); err != nil {
 			return fmt.Errorf("links of %s: %w", d.URL, err)
 		}
+		// Empty lists read back as none, as they were given.
+		if len(d.Fields) == 0 {
+			d.Fields = nil
+		}
+		if len(d.Texts) == 0 {
+			d.Texts = nil
+		}
+		if len(d.Links) == 0 {
+			d.Links = nil
+		}
 		d.FetchedAt, _ = time.Parse(time.RFC3339, at)
 		return fn(d)
 	})
