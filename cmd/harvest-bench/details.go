@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"text/tabwriter"
+
+	"github.com/harvest-archive/harvest/fixtures"
 )
 
 // Settings of the --details part (flags in main).
@@ -80,8 +82,25 @@ func runDetails(ctx context.Context, dir, harvestBin, self string) error {
 	return tw.Flush()
 }
 
-// bigDownload measures `harvest crawl --files` of a one-document archive
-// whose attachment is mb megabytes.
+// bigDownload measures `harvest crawl --files --warc` of a one-document
+// archive whose first attachment is mb megabytes: its peak RSS is the
+// download's (the file is streamed to disk and spooled to the WARC).
 func bigDownload(ctx context.Context, dir, harvestBin string, mb int64) (result, error) {
-	return result{}, fmt.Errorf("large attachment: not wired yet (%d MB)", mb)
+	srv := fixtures.NewServer(fixtures.NewArchive(1, 42))
+	srv.Robots = "User-agent: *\nAllow: /\n"
+	srv.LargeEvery, srv.LargeSize = 1, mb<<20
+	if err := srv.Start(); err != nil {
+		return result{}, err
+	}
+	defer srv.Close()
+	sub := filepath.Join(dir, fmt.Sprintf("big%d", mb))
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		return result{}, err
+	}
+	r, err := measure(fmt.Sprintf("crawl --files --warc, one %d MB attachment", mb),
+		exec.CommandContext(ctx, harvestBin, "crawl", srv.ListingURL(0), "--db", filepath.Join(sub, "h.db"), "--delay", "0", "--quiet",
+			"--profile", "wilson", "--files", filepath.Join(sub, "files"), "--warc", filepath.Join(sub, "warc"), "--max-file-size", fmt.Sprint((mb+1)<<20)))
+	r.requests = srv.Requests()
+	os.RemoveAll(sub)
+	return r, err
 }
