@@ -71,15 +71,14 @@ func (h documentHandler) fetch(ctx context.Context, t task) result {
 	case resp.Status != http.StatusOK:
 		r.err = &fetch.Error{URL: t.url, Status: resp.Status, Err: errors.New(http.StatusText(resp.Status))}
 		return r
-	case parser.IsChallenge(resp.Body):
-		c.f.Halt()
-		r.err = fmt.Errorf("%s: %w", t.url, harvest.ErrChallenge)
-		return r
 	}
 	at := t.url
 	if resp.Redirected {
 		at = resp.URL
 	}
+	// A bot challenge in place of the page (200 and an interstitial) is
+	// told by the parser: a page that holds nothing of a document and
+	// whose body is a challenge.
 	doc, err := parseDocument(resp.Body, at, c.cfg.Profile)
 	if err != nil {
 		r.err = err
