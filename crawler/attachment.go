@@ -32,7 +32,6 @@ type fileResult struct {
 	task  *harvest.FileTask
 	entry harvest.FileEntry
 	bytes int64 // downloaded (0 when the file was held already)
-	held  bool  // held already: not fetched
 }
 
 // attachmentHandler downloads attachments into the files directory.

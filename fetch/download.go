@@ -132,12 +132,11 @@ type spoolKey struct{}
 // was not a redirect), kept by the spooling layer for Download to record
 // once the body is read.
 type spoolState struct {
-	rec     Recorder
-	file    *os.File
-	tap     *tapConn
-	cp      *capture
-	ex      Exchange
-	rebuilt bool // no tapped connection carried it
+	rec  Recorder
+	file *os.File
+	tap  *tapConn
+	cp   *capture
+	ex   Exchange
 }
 
 // record takes the capture and hands it to the recorder.
