@@ -2,7 +2,9 @@ package warc
 
 import (
 	"bytes"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -67,5 +69,41 @@ func TestWriteSpooledRejectsBadResponse(t *testing.T) {
 		if err := w.WriteSpooled(exchange("http://example.org/x", nil), bytes.NewReader(r), int64(len(r))); err == nil {
 			t.Errorf("WriteSpooled(%q) succeeded", r)
 		}
+	}
+}
+
+// TestLeaveSpooledFilesForWarcio is TestLeaveFilesForWarcio for records
+// written by WriteSpooled (a large body, chunked, gzip, a revisit), for
+// .ci/warcio-check.mjs to verify with npm warcio. It is skipped when
+// HARVEST_WARCIO_DIR is unset.
+func TestLeaveSpooledFilesForWarcio(t *testing.T) {
+	dir := os.Getenv("HARVEST_WARCIO_DIR")
+	if dir == "" {
+		t.Skip("HARVEST_WARCIO_DIR not set")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	exs := []Exchange{
+		exchange("http://127.0.0.1/document/1/download", plain(page(1, 2<<20))),
+		exchange("http://127.0.0.1/files/chunked.pdf", chunked(page(2, 200<<10), 8192)),
+		exchange("http://127.0.0.1/files/gzip.txt", gzipped(page(3, 100<<10))),
+		exchange("http://127.0.0.1/files/again.pdf", plain(page(1, 2<<20))),
+	}
+	w := mustOpen(t, Options{Dir: dir, MaxSize: 1 << 20})
+	var urls []string
+	for _, ex := range exs {
+		r := ex.Response
+		ex.Response = nil
+		if err := w.WriteSpooled(ex, bytes.NewReader(r), int64(len(r))); err != nil {
+			t.Fatal(err)
+		}
+		urls = append(urls, ex.URL)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "urls.txt"), []byte(strings.Join(urls, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
