@@ -137,6 +137,7 @@ type spoolState struct {
 	tap  *tapConn
 	cp   *capture
 	ex   Exchange
+	req  *http.Request // the request of the exchange, to rebuild its record when the tap missed it
 }
 
 // record takes the capture and hands it to the recorder.
@@ -160,6 +161,13 @@ func (s *spoolState) record() error {
 		return fmt.Errorf("%w: a download through a proxy's tunnel cannot be captured as it crossed the wire", ErrCapture)
 	}
 	ex := s.ex
+	if !bytes.Contains(sent, []byte("\r\n\r\n")) && s.req != nil {
+		// The tap did not see the request whole: written again from what
+		// was sent, as the reading layer does for a tunnel.
+		var b bytes.Buffer
+		_ = s.req.Write(&b)
+		sent = b.Bytes()
+	}
 	ex.Request = redactAuth(withoutHeader(sent, "Proxy-Authorization"))
 	if sr, ok := s.rec.(SpoolRecorder); ok {
 		err = sr.RecordSpooled(ex, s.file, size)
@@ -218,6 +226,7 @@ func (t *spooling) RoundTrip(req *http.Request) (*http.Response, error) {
 	target := *req.URL
 	target.User = nil
 	st.ex = Exchange{URL: target.String(), Date: time.Now().UTC()}
+	st.req = req
 	req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
 	resp, err := t.base.RoundTrip(req)
 	if err != nil {
