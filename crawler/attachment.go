@@ -24,7 +24,9 @@ const kindAttachment = harvest.KindAttachment
 // DefaultMaxFileSize is the largest attachment kept (--max-file-size).
 const DefaultMaxFileSize = 200 << 20
 
-// errNotKept is an attachment of a type --file-types does not keep.
+// errNotKept is an attachment of a type --file-types does not keep. Such
+// an attachment, and one over --max-file-size, is recorded in the manifest
+// with its reason but does not make the run partial.
 var errNotKept = errors.New("type not kept (--file-types)")
 
 // fileResult is a downloaded attachment.
@@ -165,7 +167,8 @@ func (h attachmentHandler) keep(ctx context.Context, rs []result) error {
 func (h attachmentHandler) failed(ctx context.Context, r result) error {
 	h.sum.FailedFiles++
 	h.tally.failed(kindAttachment)
-	if errors.Is(r.err, errNotKept) {
+	if errors.Is(r.err, errNotKept) || errors.Is(r.err, files.ErrTooLarge) {
+		// Left out by the limits asked for: noted, not a failure of the run.
 		h.notKept++
 		h.log.Info("attachment not kept", "url", r.url, "err", r.err)
 	} else {

@@ -354,7 +354,9 @@ func TestAttachmentLimits(t *testing.T) {
 			db := openDB(t, filepath.Join(root, "h.db"))
 			cfg := detailsConfig(srv, filepath.Join(root, "files"))
 			c.set(&cfg)
-			crawl(t, db, cfg)
+			if _, err := crawl(t, db, cfg); err != nil {
+				t.Errorf("crawl = %v; attachments left out by a limit do not make the run partial", err)
+			}
 			if got := len(manifest(t, db)); got != c.want || c.want == len(all) || c.want == 0 {
 				t.Errorf("%d files kept, want %d of %d", got, c.want, len(all))
 			}
