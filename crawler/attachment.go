@@ -195,6 +195,7 @@ func (c *crawl) attachments(ctx context.Context, h attachmentHandler) error {
 		}
 	}
 	var queue []task
+	offHost := 0
 	sent := map[string]bool{}
 	var later []harvest.FileTask // links of a URL another record's task fetches
 	for _, t := range tasks {
@@ -210,7 +211,8 @@ func (c *crawl) attachments(ctx context.Context, h attachmentHandler) error {
 			continue
 		}
 		if !sameHost(t.URL, c.host) {
-			continue // an attachment on another host: not this crawl's to fetch
+			offHost++ // an attachment on another host: not this crawl's to fetch
+			continue
 		}
 		if sent[t.URL] {
 			later = append(later, t)
@@ -218,6 +220,9 @@ func (c *crawl) attachments(ctx context.Context, h attachmentHandler) error {
 		}
 		sent[t.URL] = true
 		queue = append(queue, task{kind: kindAttachment, url: t.URL, file: &t})
+	}
+	if offHost > 0 {
+		c.log.Warn("attachments on other hosts are not fetched (a crawl keeps to its start URL's host)", "links", offHost)
 	}
 	c.log.Info("downloading attachments", "due", len(queue), "held", c.sum.FilesPresent)
 	c.filesDue = len(queue)

@@ -195,6 +195,10 @@ func (s *spoolState) discard() {
 	}
 }
 
+// spoolPattern names a spool file (package files removes those a killed
+// run left in its directory: files.SpoolPrefix).
+const spoolPattern = ".spool-*"
+
 // spooling is the innermost layer of a download: it captures the exchange
 // into a spool file on disk (when exchanges are recorded), and reads (and
 // records, in memory) the body of an answer other than 200, which is small:
@@ -213,7 +217,7 @@ func (t *spooling) RoundTrip(req *http.Request) (*http.Response, error) {
 		return t.base.RoundTrip(req)
 	}
 	st.discard() // an earlier hop's
-	f, err := os.CreateTemp(t.dir, ".spool-*")
+	f, err := os.CreateTemp(t.dir, spoolPattern)
 	if err != nil {
 		return nil, fmt.Errorf("%w: spool: %w", ErrCapture, err)
 	}

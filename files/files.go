@@ -37,13 +37,18 @@ var (
 // never counted; Open removes those an interrupted run left.
 const partialPrefix = ".partial-"
 
+// SpoolPrefix starts the name of the temporary files a crawl keeps in the
+// directory while it records a download's exchange for the WARC (see
+// fetch.Config.SpoolDir); Open removes those an interrupted run left.
+const SpoolPrefix = ".spool-"
+
 // Dir is a content-addressed directory of files.
 type Dir struct {
 	root string // absolute
 }
 
 // Open opens (creating when needed) the directory root, and removes the
-// partial downloads an interrupted run left in it. Only one process may
+// partial downloads and spool files an interrupted run left in it. Only one process may
 // download into a directory at a time (a crawl holds its database's lock).
 func Open(root string) (*Dir, error) {
 	abs, err := filepath.Abs(root)
@@ -86,7 +91,7 @@ func (d *Dir) removePartials() error {
 		return fmt.Errorf("files directory %s: %w", d.root, err)
 	}
 	for _, e := range ents {
-		if strings.HasPrefix(e.Name(), partialPrefix) && e.Type().IsRegular() {
+		if (strings.HasPrefix(e.Name(), partialPrefix) || strings.HasPrefix(e.Name(), SpoolPrefix)) && e.Type().IsRegular() {
 			if err := os.Remove(filepath.Join(d.root, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return fmt.Errorf("remove partial download %s: %w", e.Name(), err)
 			}
