@@ -32,11 +32,12 @@ func browser() string {
 	return ""
 }
 
-// crawlFixture harvests a fixture archive into a new database, retitles one
-// of its documents and harvests again, so that the document has a history.
-// It returns the database's path and the retitled document's old and new
-// titles.
-func crawlFixture(t *testing.T) (path, oldTitle, newTitle string) {
+// crawlFixture harvests a fixture archive into a new database, with the
+// document pages and their attachments, retitles one of its documents and
+// harvests again, so that the document has a history. It returns the
+// database's path, the attachments directory and the retitled document's
+// old and new titles.
+func crawlFixture(t *testing.T) (path, filesDir, oldTitle, newTitle string) {
 	t.Helper()
 	ctx := context.Background()
 	archive := fixtures.NewArchive(40, 7)
@@ -46,6 +47,7 @@ func crawlFixture(t *testing.T) (path, oldTitle, newTitle string) {
 	}
 	t.Cleanup(srv.Close)
 	path = filepath.Join(t.TempDir(), "fixture.db")
+	filesDir = filepath.Join(t.TempDir(), "files")
 	crawl := func() {
 		db, err := store.Open(ctx, path, store.WithLock())
 		if err != nil {
@@ -54,6 +56,8 @@ func crawlFixture(t *testing.T) (path, oldTitle, newTitle string) {
 		defer db.Close()
 		cfg := crawler.DefaultConfig(srv.ListingURL(0))
 		cfg.Delay = time.Millisecond
+		cfg.Details = crawler.DetailsNew
+		cfg.FilesDir = filesDir
 		cfg.Logger = slog.New(slog.DiscardHandler)
 		if _, err := crawler.Run(ctx, cfg, db); err != nil {
 			t.Fatal(err)
@@ -64,7 +68,7 @@ func crawlFixture(t *testing.T) (path, oldTitle, newTitle string) {
 	newTitle = "Retitled: " + oldTitle
 	archive.SetTitle(3, newTitle)
 	crawl()
-	return path, oldTitle, newTitle
+	return path, filesDir, oldTitle, newTitle
 }
 
 // A browser searches a harvest for a known title, finds it, opens its
@@ -82,13 +86,13 @@ func TestBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the browser test did not run")
 	}
-	path, oldTitle, newTitle := crawlFixture(t)
+	path, filesDir, oldTitle, newTitle := crawlFixture(t)
 	db, err := store.OpenReadOnly(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	s, err := New(Config{DB: db, DBPath: path, Logger: slog.New(slog.DiscardHandler)})
+	s, err := New(Config{DB: db, DBPath: path, Files: filesDir, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,6 +171,16 @@ func TestBrowser(t *testing.T) {
 	}
 	if h1 != newTitle || !strings.Contains(history, oldTitle) || !strings.Contains(history, "title") {
 		t.Errorf("record page h1 %q, history %q; want the change from %q", h1, history, oldTitle)
+	}
+	// Its document page's fields, and its attachments, each a link to the
+	// file by its sha256.
+	fields, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#document + dl")))
+	if err != nil || !strings.Contains(fields, "Fetched") {
+		t.Errorf("document page fields %q (%v)", fields, err)
+	}
+	attachments, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#attachments + div a[href^="/files/"]').length`))
+	if err != nil || attachments == 0 {
+		t.Errorf("%d attachment links (%v)", attachments, err)
 	}
 
 	// At a phone's width, no page is wider than the screen.

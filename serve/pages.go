@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"os"
 	"path"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/harvest-archive/harvest"
 	"github.com/harvest-archive/harvest/export"
+	"github.com/harvest-archive/harvest/files"
 	"github.com/harvest-archive/harvest/store"
 	"github.com/harvest-archive/harvest/warc"
 )
@@ -447,7 +447,17 @@ func (s *Server) file(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusInternalServerError, err)
 		return
 	}
-	f, err := os.Open(filepath.Join(s.cfg.Files, sum[:2], sum[2:]))
+	dir, err := files.OpenExisting(s.cfg.Files)
+	if err != nil {
+		s.fail(w, r, http.StatusInternalServerError, err)
+		return
+	}
+	name, err := dir.Path(sum)
+	if err != nil {
+		s.fail(w, r, http.StatusBadRequest, err)
+		return
+	}
+	f, err := os.Open(name)
 	if err != nil {
 		s.fail(w, r, http.StatusNotFound, fmt.Errorf("no file %s in %s", sum, s.cfg.Files))
 		return
