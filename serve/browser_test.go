@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/harvest-archive/harvest"
 	"github.com/harvest-archive/harvest/crawler"
 	"github.com/harvest-archive/harvest/fixtures"
 	"github.com/harvest-archive/harvest/store"
@@ -59,8 +60,9 @@ func crawlFixture(t *testing.T) (path, filesDir, oldTitle, newTitle string) {
 		cfg.Details = crawler.DetailsNew
 		cfg.FilesDir = filesDir
 		cfg.Logger = slog.New(slog.DiscardHandler)
-		if _, err := crawler.Run(ctx, cfg, db); err != nil {
-			t.Fatal(err)
+		sum, err := crawler.Run(ctx, cfg, db)
+		if err != nil || sum.Outcome != harvest.OutcomeComplete {
+			t.Fatalf("crawl: %v, %+v", err, sum)
 		}
 	}
 	crawl()

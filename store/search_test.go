@@ -282,7 +282,8 @@ func TestSearchDetailsAndFacets(t *testing.T) {
 	doc := func(url string, subjects ...string) harvest.DocumentResult {
 		return harvest.DocumentResult{Document: harvest.Document{URL: url, Status: 200, Summary: "described",
 			Fields: []harvest.Field{{Key: "subjects", Label: "Subjects", Values: subjects}, {Key: "language", Label: "Original Language", Values: []string{"Russian"}},
-				{Key: "associated_people", Label: "People", Values: []string{"Khrushchev, Nikita"}}},
+				{Key: "associated_people", Label: "People", Values: []string{"Khrushchev, Nikita"}},
+				{Key: "author", Label: "Author", Values: []string{"Khrushchev, Nikita"}}}, // a person twice
 			Texts: []harvest.Text{{Label: "Translation", Body: "It mentions plutonium."}}}}
 	}
 	if err := db.SaveDocuments(ctx, []harvest.DocumentResult{doc("http://x/document/1", "Cold War", "Nuclear weapons"), doc("http://x/document/2", "Cold War")}); err != nil {
@@ -315,7 +316,7 @@ func TestSearchDetailsAndFacets(t *testing.T) {
 	facet(FacetCount{"Cold War", 1}, FacetCount{"Détente", 1})
 	check(SearchQuery{Text: "detente"}, "1")
 	d, err := db.Document(ctx, "http://x/document/1")
-	if err != nil || d == nil || len(d.Fields) != 3 || d.Value("subjects")[0] != "Détente" {
+	if err != nil || d == nil || len(d.Fields) != 4 || d.Value("subjects")[0] != "Détente" {
 		t.Errorf("document %+v, %v", d, err)
 	}
 	if d, err := db.Document(ctx, "http://x/document/3"); d != nil || err != nil {

@@ -85,6 +85,9 @@ WHERE rowid IN (SELECT r.rowid FROM records r JOIN documents d ON d.url = r.url 
 
 -- The facets of document pages: each value of their subjects, people,
 -- places and languages, one row each, and how many records have each value.
+-- (DISTINCT, not OR IGNORE, where a page names a person twice, as author
+-- and among the people: a trigger's conflict clause gives way to that of the
+-- upsert that fired it.)
 CREATE TABLE document_terms (
 	url   TEXT NOT NULL, -- the record's
 	facet TEXT NOT NULL CHECK (facet IN ('subject', 'person', 'place', 'language')),
@@ -111,7 +114,7 @@ END;
 
 CREATE TRIGGER documents_terms_insert AFTER INSERT ON documents WHEN new.ok = 1 BEGIN
 	INSERT OR IGNORE INTO document_terms (url, facet, value)
-		SELECT new.url, CASE json_extract(f.value, '$.Key') WHEN 'subjects' THEN 'subject' WHEN 'associated_people' THEN 'person'
+		SELECT DISTINCT new.url, CASE json_extract(f.value, '$.Key') WHEN 'subjects' THEN 'subject' WHEN 'associated_people' THEN 'person'
 			WHEN 'author' THEN 'person' WHEN 'associated_places' THEN 'place' ELSE 'language' END, v.value
 		FROM json_each(new.fields) f, json_each(f.value, '$.Values') v
 		WHERE json_extract(f.value, '$.Key') IN ('subjects', 'associated_people', 'author', 'associated_places', 'language') AND v.value <> '';
@@ -120,13 +123,13 @@ CREATE TRIGGER documents_terms_update AFTER UPDATE OF fields, ok ON documents
 WHEN new.ok = 1 AND (old.fields IS NOT new.fields OR old.ok IS NOT new.ok) BEGIN
 	DELETE FROM document_terms WHERE url = new.url;
 	INSERT OR IGNORE INTO document_terms (url, facet, value)
-		SELECT new.url, CASE json_extract(f.value, '$.Key') WHEN 'subjects' THEN 'subject' WHEN 'associated_people' THEN 'person'
+		SELECT DISTINCT new.url, CASE json_extract(f.value, '$.Key') WHEN 'subjects' THEN 'subject' WHEN 'associated_people' THEN 'person'
 			WHEN 'author' THEN 'person' WHEN 'associated_places' THEN 'place' ELSE 'language' END, v.value
 		FROM json_each(new.fields) f, json_each(f.value, '$.Values') v
 		WHERE json_extract(f.value, '$.Key') IN ('subjects', 'associated_people', 'author', 'associated_places', 'language') AND v.value <> '';
 END;
 INSERT OR IGNORE INTO document_terms (url, facet, value)
-	SELECT d.url, CASE json_extract(f.value, '$.Key') WHEN 'subjects' THEN 'subject' WHEN 'associated_people' THEN 'person'
+	SELECT DISTINCT d.url, CASE json_extract(f.value, '$.Key') WHEN 'subjects' THEN 'subject' WHEN 'associated_people' THEN 'person'
 		WHEN 'author' THEN 'person' WHEN 'associated_places' THEN 'place' ELSE 'language' END, v.value
 	FROM documents d, json_each(d.fields) f, json_each(f.value, '$.Values') v
 	WHERE d.ok = 1 AND json_extract(f.value, '$.Key') IN ('subjects', 'associated_people', 'author', 'associated_places', 'language') AND v.value <> '';
