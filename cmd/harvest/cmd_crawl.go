@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/net/http/httpguts"
 
 	"github.com/harvest-archive/harvest"
 	"github.com/harvest-archive/harvest/crawler"
@@ -73,9 +75,15 @@ func (o *crawlOptions) check(args []string) error {
 	// Credentials in the start URL are sent to its host, never kept: from
 	// here on no URL carries them (the WARC's warcinfo included).
 	o.cfg = o.cfg.WithoutCredentials()
+	if err := checkHTTPURL("START_URL", o.cfg.StartURL); err != nil {
+		return err
+	}
+	if err := checkUserAgent(o.cfg.UserAgent); err != nil {
+		return err
+	}
 	switch {
-	case o.cfg.Concurrency < 1:
-		return fmt.Errorf("%w: --concurrency must be at least 1", errUsage)
+	case o.cfg.Concurrency < 1 || o.cfg.Concurrency > maxConcurrency:
+		return fmt.Errorf("%w: --concurrency must be between 1 and %d", errUsage, maxConcurrency)
 	case o.warc.maxSize <= 0:
 		return fmt.Errorf("%w: --warc-max-size must be positive", errUsage)
 	case o.cfg.Delay < 0 || o.cfg.Timeout <= 0 || o.cfg.MaxRetryWait < 0 || o.cfg.Retries < 0 || o.cfg.MaxPages < 0 || o.cfg.MaxBody <= 0:
@@ -95,10 +103,46 @@ func (m *Main) crawl(ctx context.Context, o crawlOptions, args []string) error {
 		return err
 	}
 	sum, err := runCrawl(ctx, o.db, o.cfg, o.warc)
-	if sum.Outcome != harvest.OutcomeFailed || err == nil {
+	// A run that never began (the database locked or unopenable, the host
+	// unreachable) has no summary to tell: the error says it all.
+	if sum.Outcome != "" && (sum.Outcome != harvest.OutcomeFailed || err == nil) {
 		report(o.cfg.Logger, sum)
 	}
 	return err
+}
+
+// maxConcurrency bounds --concurrency: more requests at once to one host than
+// this is no longer polite to any archive, and would overrun a server's
+// connection limit.
+const maxConcurrency = 64
+
+// checkHTTPURL rejects, as a usage error, what is not an absolute http or
+// https URL with a host; what names the argument or flag.
+func checkHTTPURL(what, raw string) error {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%w: %s %q is not a URL: %v", errUsage, what, raw, errors.Unwrap(err))
+	case u.Scheme == "":
+		return fmt.Errorf("%w: %s %q is not a URL: it must begin with http:// or https://", errUsage, what, raw)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Errorf("%w: %s %s: harvest fetches http:// and https:// URLs only, not %s:", errUsage, what, raw, u.Scheme)
+	case u.Host == "":
+		return fmt.Errorf("%w: %s %q names no host", errUsage, what, raw)
+	}
+	return nil
+}
+
+// checkUserAgent rejects an empty User-Agent (a site's operator must be able
+// to tell who is crawling) and one that cannot be sent in a header.
+func checkUserAgent(ua string) error {
+	switch {
+	case strings.TrimSpace(ua) == "":
+		return fmt.Errorf("%w: --user-agent cannot be empty: the site's operator must be able to tell who crawls (the default names harvest)", errUsage)
+	case !httpguts.ValidHeaderFieldValue(ua):
+		return fmt.Errorf("%w: --user-agent %q holds characters a header cannot carry", errUsage, ua)
+	}
+	return nil
 }
 
 // completeProfiles completes --profile with the built-in profiles' names

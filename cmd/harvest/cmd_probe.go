@@ -89,6 +89,9 @@ func (o *probeOptions) check(pos []string) error {
 	case o.suggest == "-" && o.asJSON:
 		return fmt.Errorf("%w: --suggest - and --json both want standard output", errUsage)
 	}
+	if err := checkUserAgent(o.userAgent); err != nil {
+		return err
+	}
 	// Credentials leave the URL before anything can quote it: they are
 	// sent to the page's host (Basic auth) and shown nowhere.
 	o.pageURL, o.auth = fetch.SplitUserinfo(o.pageURL)

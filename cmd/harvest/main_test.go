@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"net/url"
 	"os"
@@ -18,7 +19,17 @@ import (
 // run it again with HARVEST_TEST_MAIN=1 and the command line to test.
 func TestMain(m *testing.M) {
 	if os.Getenv("HARVEST_TEST_MAIN") == "1" {
-		os.Args = append([]string{"harvest"}, strings.Fields(os.Getenv("HARVEST_TEST_ARGS"))...)
+		// The command line comes in HARVEST_TEST_ARGS (a JSON array), or,
+		// without it, as the binary's own arguments (a shell runs it as
+		// `harvest`: see harvestOnPath).
+		args := os.Args[1:]
+		if a, ok := os.LookupEnv("HARVEST_TEST_ARGS"); ok {
+			args = nil
+			if err := json.Unmarshal([]byte(a), &args); err != nil {
+				panic(err)
+			}
+		}
+		os.Args = append([]string{"harvest"}, args...)
 		main()
 		return
 	}
@@ -30,8 +41,17 @@ func harvestCmd(t testing.TB, dir string, args ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "HARVEST_TEST_MAIN=1", "HARVEST_TEST_ARGS="+strings.Join(args, " "))
+	cmd.Env = append(os.Environ(), "HARVEST_TEST_MAIN=1", "HARVEST_TEST_ARGS="+testArgs(args))
 	return cmd
+}
+
+// testArgs encodes a command line for HARVEST_TEST_ARGS.
+func testArgs(args []string) string {
+	if args == nil {
+		args = []string{}
+	}
+	b, _ := json.Marshal(args)
+	return string(b)
 }
 
 // run runs the program and returns its exit code, stdout and stderr.

@@ -62,6 +62,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Backend) {
 		{"PageCacheRoundTripAndNotModified", testPageCache},
 		{"MarkGoneTouchesOnlyThisListingsUnseenRecords", testMarkGone},
 		{"RunsBeginFinishAndShowInStats", testRuns},
+		{"RunLeftRunningIsClosedAsInterruptedByTheNext", testStaleRun},
 		{"KindsAreStoredAndReturned", testKinds},
 		{"ListingPagesUnderNewestWalk", testListingPages},
 		{"PagesSeenEarlierKeepTheirTime", testSeenAt},
@@ -353,6 +354,42 @@ func testMarkGone(t *testing.T, b store.Backend, clk *clock) {
 	}
 }
 
+// A run whose process was killed stays "running"; the next run of its walk
+// closes it as interrupted, and leaves finished runs as they were.
+func testStaleRun(t *testing.T, b store.Backend, clk *clock) {
+	w := walk(t, b)
+	done, err := b.BeginRun(ctx, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.FinishRun(ctx, done, harvest.RunSummary{Mode: harvest.WalkFull, Outcome: harvest.OutcomeComplete}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.BeginRun(ctx, w); err != nil { // killed: never finished
+		t.Fatal(err)
+	}
+	clk.add(time.Hour)
+	next, err := b.BeginRun(ctx, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs, err := b.Runs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range runs {
+		got = append(got, r.Outcome)
+	}
+	want := []string{harvest.OutcomeComplete, harvest.OutcomeInterrupted, harvest.OutcomeRunning}
+	if diff := cmp.Diff(want, got); diff != "" || runs[2].ID != next {
+		t.Errorf("outcomes (-want +got):\n%s", diff)
+	}
+	if runs[1].Message == "" {
+		t.Error("the closed run does not say why")
+	}
+}
+
 func testRuns(t *testing.T, b store.Backend, clk *clock) {
 	w := walk(t, b)
 	id, err := b.BeginRun(ctx, w)
@@ -361,7 +398,7 @@ func testRuns(t *testing.T, b store.Backend, clk *clock) {
 	}
 	save(t, b, harvest.PageResult{WalkID: w.ID, RunID: id, URL: listing, Total: 1, Records: []harvest.Record{rec("http://x/document/a", "A")}})
 	end := clk.add(time.Minute)
-	sum := harvest.RunSummary{Pages: 1, Requests: 2, Counts: harvest.Counts{New: 1}, TotalReported: 1, Mode: harvest.WalkFull, Outcome: harvest.OutcomeComplete}
+	sum := harvest.RunSummary{Pages: 1, Requests: 2, Counts: harvest.Counts{New: 1}, Records: 1, TotalReported: 1, Mode: harvest.WalkFull, Outcome: harvest.OutcomeComplete}
 	if err := b.FinishRun(ctx, id, sum); err != nil {
 		t.Fatal(err)
 	}
