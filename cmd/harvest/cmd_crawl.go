@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/url"
 	"os"
@@ -22,11 +23,13 @@ import (
 
 // crawlOptions are the flags of `harvest crawl`.
 type crawlOptions struct {
-	db      string
+	startURL string // --start-url, when START_URL is not given
+	db       string
 	profile string
 	cfg     crawler.Config
 	warc    warcOptions
 	log     logOptions
+	headers []string // --header
 }
 
 func (m *Main) newCrawlCmd() *cobra.Command {
@@ -39,17 +42,22 @@ func (m *Main) newCrawlCmd() *cobra.Command {
 			"crawl of the same START_URL resumes where it stopped.",
 		Args: positional(0, 1, "takes one START_URL"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 && cmd.Flags().Changed("start-url") && args[0] != o.startURL {
+				return fmt.Errorf("%w: two start URLs given (%s and --start-url %s)", errUsage, args[0], o.startURL)
+			}
 			return m.crawl(cmd.Context(), o, args)
 		},
 	}
 	d := crawler.DefaultConfig("")
 	f := cmd.Flags()
+	f.StringVar(&o.startURL, "start-url", harvest.DefaultStartURL, "the listing to walk, when no START_URL is given (for --config and HARVEST_START_URL)")
 	f.StringVar(&o.db, "db", "harvest.db", "SQLite database `file`")
 	f.StringVar(&o.profile, "profile", "auto", "site profile: a built-in name ("+strings.Join(parser.Names(), ", ")+"), a .json file, or auto to choose by the start URL's host")
 	f.IntVar(&o.cfg.MaxPages, "max-pages", 0, "fetch at most `N` listing pages in this run (0: no limit); the next run goes on")
 	f.DurationVar(&o.cfg.Delay, "delay", d.Delay, "wait between requests to the host (plus up to a quarter more at random)")
 	f.IntVar(&o.cfg.Concurrency, "concurrency", d.Concurrency, "requests in flight to the host at once")
 	f.StringVar(&o.cfg.UserAgent, "user-agent", d.UserAgent, "User-Agent header")
+	f.StringArrayVar(&o.headers, "header", nil, headerFlagUsage)
 	f.DurationVar(&o.cfg.Timeout, "timeout", d.Timeout, "time limit of one request, body included")
 	f.IntVar(&o.cfg.Retries, "retries", d.Retries, "retries of a request that failed in a way that can pass (5xx, 429, timeout, reset, cut-off body)")
 	f.DurationVar(&o.cfg.MaxRetryWait, "max-retry-wait", d.MaxRetryWait, "the longest Retry-After honoured: a server asking for more fails the page at once, and holds the host no longer than this")
@@ -68,7 +76,7 @@ func (m *Main) newCrawlCmd() *cobra.Command {
 // check completes the options from the positional arguments and rejects
 // what cannot run.
 func (o *crawlOptions) check(args []string) error {
-	o.cfg.StartURL = harvest.DefaultStartURL
+	o.cfg.StartURL = o.startURL
 	if len(args) == 1 {
 		o.cfg.StartURL = args[0]
 	}
@@ -79,6 +87,10 @@ func (o *crawlOptions) check(args []string) error {
 		return err
 	}
 	if err := checkUserAgent(o.cfg.UserAgent); err != nil {
+		return err
+	}
+	var err error
+	if o.cfg.Header, err = parseHeaders(o.headers); err != nil {
 		return err
 	}
 	switch {
@@ -96,7 +108,13 @@ func (m *Main) crawl(ctx context.Context, o crawlOptions, args []string) error {
 	if err := o.check(args); err != nil {
 		return err
 	}
-	o.cfg.Logger = o.log.logger(m.Stderr)
+	logTo := io.Writer(m.Stderr)
+	if width, isTerm := terminalWidth(m.Stderr); wantProgress(isTerm, o.log, m.logFormat) {
+		d := newProgressDisplay(m.Stderr, width)
+		defer d.finish()
+		o.cfg.Progress, logTo = d.update, d
+	}
+	o.cfg.Logger = m.logger(o.log, logTo)
 	tuneGC()
 	var err error
 	if o.cfg.Profile, err = pickProfile(o.profile, o.cfg.StartURL); err != nil {

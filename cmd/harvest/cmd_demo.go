@@ -73,7 +73,7 @@ func (m *Main) demo(ctx context.Context, o demoOptions) error {
 
 	cfg := crawler.DefaultConfig(srv.ListingURL(0))
 	cfg.Delay = 10 * time.Millisecond // a local server; a real site gets the 1 s default
-	cfg.Logger = o.log.logger(m.Stderr)
+	cfg.Logger = m.logger(o.log, m.Stderr)
 	started := time.Now()
 	capture := warcOptions{dir: o.warc, maxSize: warc.DefaultMaxSize, prefix: warc.DefaultPrefix}
 	switch capture.dir {
