@@ -25,11 +25,11 @@ import (
 type crawlOptions struct {
 	startURL string // --start-url, when START_URL is not given
 	db       string
-	profile string
-	cfg     crawler.Config
-	warc    warcOptions
-	log     logOptions
-	headers []string // --header
+	profile  string
+	cfg      crawler.Config
+	warc     warcOptions
+	log      logOptions
+	headers  []string // --header
 }
 
 func (m *Main) newCrawlCmd() *cobra.Command {
