@@ -144,7 +144,7 @@ func checkHTTPURL(what, raw string) error {
 	case u.Scheme == "":
 		return fmt.Errorf("%w: %s %q is not a URL: it must begin with http:// or https://", errUsage, what, raw)
 	case u.Scheme != "http" && u.Scheme != "https":
-		return fmt.Errorf("%w: %s %s: harvest fetches http:// and https:// URLs only, not %s:", errUsage, what, raw, u.Scheme)
+		return fmt.Errorf("%w: %s %s: harvest fetches http:// and https:// URLs only, not %s URLs", errUsage, what, raw, u.Scheme)
 	case u.Host == "":
 		return fmt.Errorf("%w: %s %q names no host", errUsage, what, raw)
 	}
