@@ -97,9 +97,13 @@ func TestDemo(t *testing.T) {
 	}
 	// One row per document (pages are fetched concurrently, so rows come in
 	// the order pages arrived, not the listing's).
+	col := map[string]int{} // columns by name: the export adds columns
+	for i, name := range rows[0] {
+		col[name] = i
+	}
 	byPath := map[string][]string{}
 	for _, row := range rows[1:] {
-		u, err := url.Parse(row[0])
+		u, err := url.Parse(row[col["url"]])
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -114,8 +118,8 @@ func TestDemo(t *testing.T) {
 			t.Errorf("%s missing from the CSV", d.Path())
 			continue
 		}
-		if row[1] != d.Title || row[2] != d.Date || row[3] != d.DateText || row[4] != d.Summary {
-			t.Errorf("row = %q, want %q %q %q %q", row[:5], d.Title, d.Date, d.DateText, d.Summary)
+		if row[col["title"]] != d.Title || row[col["date"]] != d.Date || row[col["date_text"]] != d.DateText || row[col["summary"]] != d.Summary {
+			t.Errorf("row = %q, want %q %q %q %q", row, d.Title, d.Date, d.DateText, d.Summary)
 		}
 	}
 	if !strings.Contains(stdout, "286 records stored") {
