@@ -18,6 +18,9 @@
 //
 // An error wrapping errUsage exits 2 (flag errors are wrapped already); the
 // other errors map to exit codes in exitCode. cmd_stats.go is a short example.
+// Every flag is then settable from HARVEST_<NAME> and the --config file
+// (config.go) with nothing more to write; a command that logs takes
+// logOptions and makes its logger with m.logger, which follows --log-format.
 package main
 
 import (
