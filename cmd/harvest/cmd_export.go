@@ -18,6 +18,7 @@ type exportOptions struct {
 	format  string
 	out     string
 	history bool
+	quiet   bool
 }
 
 func (m *Main) newExportCmd() *cobra.Command {
@@ -36,6 +37,7 @@ func (m *Main) newExportCmd() *cobra.Command {
 	f.StringVar(&o.format, "format", "", "csv, json or jsonl (default: from the --out file's extension, csv when it has none)")
 	f.StringVar(&o.out, "out", "", "write to this `file` (replaced whole, only when the export succeeds; - for standard output)")
 	f.BoolVar(&o.history, "history", false, "write the change history instead: url, changed_at, field, old_value, new_value, listing_url")
+	f.BoolVar(&o.quiet, "quiet", false, "say nothing when the export succeeds (for cron)")
 	cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(export.Formats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -67,7 +69,7 @@ func (m *Main) export(ctx context.Context, o exportOptions) error {
 		return err
 	}
 	if o.out != "" && o.out != "-" {
-		fmt.Fprintf(m.Stderr, "harvest: wrote %d rows to %s\n", n, o.out)
+		m.logger(logOptions{quiet: o.quiet}, m.Stderr).Info("export written", "rows", n, "file", o.out)
 	}
 	return nil
 }

@@ -87,3 +87,25 @@ func TestWantProgress(t *testing.T) {
 		t.Error("a buffer taken for a terminal")
 	}
 }
+
+// Through the program: a crawl whose standard error is not a terminal (a
+// pipe here) draws no progress, only log lines; and an export under --quiet
+// says nothing.
+func TestNoProgressWhenNotTerminal(t *testing.T) {
+	dir, srv := crawled(t, 30)
+	code, _, stderr := run(t, dir, "crawl", srv.ListingURL(0), "--db", "again.db", "--delay", "0")
+	if code != 0 || strings.ContainsAny(stderr, "\r\x1b") || !strings.Contains(stderr, `msg="crawl finished"`) {
+		t.Errorf("exit %d; stderr:\n%q", code, stderr)
+	}
+	for _, l := range strings.Split(strings.TrimSpace(stderr), "\n") {
+		if !strings.HasPrefix(l, "time=") {
+			t.Errorf("not a log line: %q", l)
+		}
+	}
+	if code, stdout, stderr := run(t, dir, "export", "--db", "h.db", "--out", "x.csv", "--quiet"); code != 0 || stdout+stderr != "" {
+		t.Errorf("export --quiet: exit %d, printed %q", code, stdout+stderr)
+	}
+	if _, _, stderr := run(t, dir, "export", "--db", "h.db", "--out", "x.csv"); !strings.Contains(stderr, `msg="export written" rows=30 file=x.csv`) {
+		t.Errorf("export: %q", stderr)
+	}
+}
