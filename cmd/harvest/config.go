@@ -95,8 +95,7 @@ func (m *Main) applyConfig(cmd *cobra.Command) error {
 			errs = append(errs, fmt.Errorf("%w: config %s: %s: %v", errUsage, path, key, err))
 		}
 	}
-	cmd.Flags().VisitAll(set)
-	cmd.InheritedFlags().VisitAll(set)
+	cmd.Flags().VisitAll(set) // the parents' persistent flags are merged in by now
 	return errors.Join(errs...)
 }
 

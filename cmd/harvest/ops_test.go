@@ -75,6 +75,15 @@ func TestJSONLogs(t *testing.T) {
 	if ls := jsonLines(t, stderr); code != 2 || len(ls) != 1 || ls[0]["exit"] != float64(2) {
 		t.Errorf("usage error: exit %d\n%s", code, stderr)
 	}
+	// From the environment, as every flag.
+	cmd := harvestCmd(t, dir, "stats", "--db", "missing.db")
+	cmd.Env = append(cmd.Env, "HARVEST_LOG_FORMAT=json")
+	var errb strings.Builder
+	cmd.Stderr = &errb
+	cmd.Run()
+	if ls := jsonLines(t, errb.String()); len(ls) != 1 || ls[0]["exit"] != float64(1) {
+		t.Errorf("HARVEST_LOG_FORMAT=json: %s", errb.String())
+	}
 	if code, _, stderr := run(t, dir, "stats", "--log-format", "yaml"); code != 2 || !strings.Contains(stderr, "text or json") {
 		t.Errorf("--log-format yaml: exit %d\n%s", code, stderr)
 	}
