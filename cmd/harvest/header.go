@@ -9,7 +9,7 @@ import (
 )
 
 // headerFlagUsage is the help of --header, on crawl and probe.
-const headerFlagUsage = "send this header field with every request, as 'Name: value' (repeat for more); Authorization is kept out of WARC captures"
+const headerFlagUsage = "send this header field with every request, as `'Name: value'` (repeat for more); Authorization is kept out of WARC captures"
 
 // refusedHeaders are the fields --header may not set: harvest or HTTP itself
 // sets them, or they would change what a response means.
