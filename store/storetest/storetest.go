@@ -62,7 +62,6 @@ func Run(t *testing.T, open func(t *testing.T) store.Backend) {
 		{"PageCacheRoundTripAndNotModified", testPageCache},
 		{"MarkGoneTouchesOnlyThisListingsUnseenRecords", testMarkGone},
 		{"RunsBeginFinishAndShowInStats", testRuns},
-		{"RunLeftRunningIsClosedAsInterruptedByTheNext", testStaleRun},
 		{"KindsAreStoredAndReturned", testKinds},
 		{"ListingPagesUnderNewestWalk", testListingPages},
 		{"PagesSeenEarlierKeepTheirTime", testSeenAt},
@@ -355,42 +354,6 @@ func testMarkGone(t *testing.T, b store.Backend, clk *clock) {
 	}
 	if s, err := b.Stats(ctx); err != nil || s.Gone != 1 || s.Records != 3 {
 		t.Errorf("Stats = %+v, %v; want 3 records, 1 gone", s, err)
-	}
-}
-
-// A run whose process was killed stays "running"; the next run of its walk
-// closes it as interrupted, and leaves finished runs as they were.
-func testStaleRun(t *testing.T, b store.Backend, clk *clock) {
-	w := walk(t, b)
-	done, err := b.BeginRun(ctx, w)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := b.FinishRun(ctx, done, harvest.RunSummary{Mode: harvest.WalkFull, Outcome: harvest.OutcomeComplete}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.BeginRun(ctx, w); err != nil { // killed: never finished
-		t.Fatal(err)
-	}
-	clk.add(time.Hour)
-	next, err := b.BeginRun(ctx, w)
-	if err != nil {
-		t.Fatal(err)
-	}
-	runs, err := b.Runs(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, r := range runs {
-		got = append(got, r.Outcome)
-	}
-	want := []string{harvest.OutcomeComplete, harvest.OutcomeInterrupted, harvest.OutcomeRunning}
-	if diff := cmp.Diff(want, got); diff != "" || runs[2].ID != next {
-		t.Errorf("outcomes (-want +got):\n%s", diff)
-	}
-	if runs[1].Message == "" {
-		t.Error("the closed run does not say why")
 	}
 }
 
