@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// Config.Header goes with every request, robots.txt and retries included,
+// Config.Header goes with every request, robots.txt, retries and downloads included,
 // beside the request's own fields, which win.
 func TestHeaderOnEveryRequest(t *testing.T) {
 	var mu sync.Mutex
@@ -40,9 +40,12 @@ func TestHeaderOnEveryRequest(t *testing.T) {
 	if _, err := cl.Get(t.Context(), srv.URL+"/page", http.Header{"Accept-Language": {"de"}}); err != nil {
 		t.Fatal(err)
 	}
+	if err := cl.Download(t.Context(), srv.URL+"/file", nil, func(*Download) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
 	h.Set("X-Api-Key", "changed after New") // the client keeps its own copy
-	if len(seen) != 3 {
-		t.Fatalf("%d requests, want robots.txt, a 503 and its retry", len(seen))
+	if len(seen) != 4 {
+		t.Fatalf("%d requests, want robots.txt, a 503, its retry and a download", len(seen))
 	}
 	for i, got := range seen {
 		if got.Get("X-Api-Key") != "k1" || got.Get("Cookie") != "session=abc" || got.Get("User-Agent") != "harvest-test" {
