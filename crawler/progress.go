@@ -77,8 +77,6 @@ func (t *tallies) failed(kind string) { t.of(kind).Failed++ }
 
 // addBytes counts bytes received for a page of kind (a handler's business:
 // the attachments' handler counts the files' bytes).
-//
-//lint:ignore U1000 for the document and attachment handlers
 func (t *tallies) addBytes(kind string, n int64) { t.of(kind).Bytes += n }
 
 // progress reports the run's progress to cfg.Progress, when set: queue and
