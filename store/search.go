@@ -637,18 +637,6 @@ func (db *DB) SearchRecords(ctx context.Context, q SearchQuery, fn func(harvest.
 	return nil
 }
 
-// Record returns the stored record with url, and whether there is one.
-func (db *DB) Record(ctx context.Context, url string) (harvest.Record, bool, error) {
-	r, err := scanRecord(db.db.QueryRowContext(ctx, `SELECT `+recordColumns+` FROM records r WHERE r.url = ?`, url))
-	if errors.Is(err, sql.ErrNoRows) {
-		return r, false, nil
-	}
-	if err != nil {
-		return r, false, fmt.Errorf("read record %s: %w", url, err)
-	}
-	return r, true, nil
-}
-
 // Overview is the collection at a glance: what `harvest serve` shows on
 // its front page.
 type Overview struct {
