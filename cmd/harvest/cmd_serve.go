@@ -59,7 +59,7 @@ func (m *Main) serve(ctx context.Context, o serveOptions) error {
 	}
 	defer st.Close()
 	st.SetMaxReaders(4)
-	log := o.log.logger(m.Stderr)
+	log := m.logger(o.log, m.Stderr)
 	s, err := serve.New(serve.Config{DB: st, DBPath: o.db, Files: o.files, WARC: o.warc, Logger: log})
 	if err != nil {
 		return err
