@@ -209,6 +209,7 @@ Exit codes: 0 complete, 1 error, 2 usage, 3 partial, 4 database locked,
 		m.newWarcCmd(),
 		m.newVerifyCmd(),
 		m.newProbeCmd(),
+		m.newServeCmd(),
 		m.newVersionCmd(),
 		m.newManCmd(),
 	)
