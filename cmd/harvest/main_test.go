@@ -94,8 +94,9 @@ func TestDemo(t *testing.T) {
 			t.Errorf("%s missing from the CSV", d.Path())
 			continue
 		}
-		if row[1] != d.Title || row[2] != d.Date || row[3] != d.DateText || row[4] != d.Summary {
-			t.Errorf("row = %q, want %q %q %q %q", row[:5], d.Title, d.Date, d.DateText, d.Summary)
+		// Columns: url, title, date, date_start, date_end, date_text, summary, ...
+		if row[1] != d.Title || row[2] != d.Date || row[5] != d.DateText || row[6] != d.Summary {
+			t.Errorf("row = %q, want %q %q _ _ %q %q", row[:7], d.Title, d.Date, d.DateText, d.Summary)
 		}
 	}
 	if !strings.Contains(stdout, "286 records stored") {
