@@ -117,7 +117,7 @@ func (o exportOptions) plan() (export.DataPackage, error) {
 	if !o.datapackage {
 		return export.DataPackage{}, nil
 	}
-	if o.format != "csv" || o.out == "" {
+	if o.format != "csv" || o.out == "" || o.out == "-" {
 		return export.DataPackage{}, fmt.Errorf("%w: --datapackage describes a CSV file: give --out FILE.csv", errUsage)
 	}
 	name, cols, key := "records", export.RecordColumns, "url"

@@ -141,6 +141,7 @@ func TestExportFormatsAndFlags(t *testing.T) {
 
 	for _, args := range [][]string{
 		{"--datapackage"},
+		{"--datapackage", "--out", "-"},
 		{"--datapackage", "--format", "json", "--out", filepath.Join(dir, "x.json")},
 		{"--history", "--details"},
 		{"--attachments", "--format", "ris"},
