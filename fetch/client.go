@@ -45,6 +45,9 @@ type Config struct {
 	Recorder Recorder
 	// Logger says when the server holds the crawl up (a long Retry-After).
 	Logger *slog.Logger
+	// Header is sent with every request (robots.txt included), under the
+	// request's own fields (a conditional request's validators).
+	Header http.Header
 	// SpoolDir is where a download's exchange is spooled while it is
 	// recorded (see Client.Download); "" is the system's temporary directory.
 	SpoolDir string
@@ -95,6 +98,7 @@ type Client struct {
 	halted    atomic.Bool
 	requests  atomic.Int64
 	retries   atomic.Int64
+	header    http.Header
 }
 
 // Keys of the per-request values kept in colly's context.
@@ -105,7 +109,7 @@ const (
 
 // New makes a client for one run; ctx cancels every request it sends.
 func New(ctx context.Context, cfg Config) *Client {
-	cl := &Client{gate: NewGate(cfg.Delay, cfg.Concurrency), retry: cfg.Retry}
+	cl := &Client{gate: NewGate(cfg.Delay, cfg.Concurrency), retry: cfg.Retry, header: cfg.Header.Clone()}
 	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
 	base := &http.Transport{
 		Proxy:               http.ProxyFromEnvironment,
@@ -266,6 +270,9 @@ func (cl *Client) Get(ctx context.Context, u string, hdr http.Header) (*Response
 
 func (cl *Client) once(u string, hdr http.Header) (*Response, error) {
 	h := http.Header{}
+	for k, v := range cl.header {
+		h[k] = v
+	}
 	for k, v := range hdr {
 		h[k] = v
 	}

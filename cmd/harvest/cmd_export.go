@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -19,6 +18,7 @@ type exportOptions struct {
 	format  string
 	out     string
 	history bool
+	quiet   bool
 	// The export helper's flags (issues 9 and 11).
 	spreadsheetSafe bool
 	details         bool
@@ -41,13 +41,14 @@ func (m *Main) newExportCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.db, "db", "harvest.db", "SQLite database `file`")
-	f.StringVar(&o.format, "format", "", "csv, json or jsonl (default: from the --out file's extension, else csv)")
-	f.StringVar(&o.out, "out", "", "write to this `file` (replaced whole, only when the export succeeds)")
+	f.StringVar(&o.format, "format", "", "csv, json or jsonl (default: from the --out file's extension, csv when it has none)")
+	f.StringVar(&o.out, "out", "", "write to this `file` (replaced whole, only when the export succeeds; - for standard output)")
 	f.BoolVar(&o.history, "history", false, "write the change history instead: url, changed_at, field, old_value, new_value, listing_url")
 	f.BoolVar(&o.spreadsheetSafe, "spreadsheet-safe", false, "prefix with ' every text value that begins with =, +, -, @, tab or CR, so a spreadsheet shows it and runs nothing")
 	f.BoolVar(&o.details, "details", false, "add each record's document page: its fields, node id, texts and attachment links")
 	f.BoolVar(&o.attachments, "attachments", false, "write the downloaded files' manifest instead: record_url, url, label, content_type, size, sha256, fetched_at")
 	f.BoolVar(&o.datapackage, "datapackage", false, "write a Frictionless datapackage.json describing the CSV beside the --out file")
+	f.BoolVar(&o.quiet, "quiet", false, "say nothing when the export succeeds (for cron)")
 	cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(export.Formats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -55,7 +56,11 @@ func (m *Main) newExportCmd() *cobra.Command {
 func (m *Main) export(ctx context.Context, o exportOptions) error {
 	if o.format == "" {
 		o.format = "csv"
-		if f := export.FormatOf(o.out); f != "" {
+		if ext := filepath.Ext(o.out); o.out != "-" && ext != "" {
+			f := export.FormatOf(o.out)
+			if f == "" {
+				return fmt.Errorf("%w: --out %s: harvest writes no %s; name the format with --format (%s)", errUsage, o.out, ext, strings.Join(export.Formats, ", "))
+			}
 			o.format = f
 		}
 	}
@@ -86,15 +91,15 @@ func (m *Main) export(ctx context.Context, o exportOptions) error {
 	if err != nil {
 		return err
 	}
-	if o.out != "" {
-		fmt.Fprintf(m.Stderr, "harvest: wrote %d rows to %s\n", n, o.out)
+	if o.out != "" && o.out != "-" {
+		m.logger(logOptions{quiet: o.quiet}, m.Stderr).Info("export written", "rows", n, "file", o.out)
 	}
 	if o.datapackage {
 		pkgPath := filepath.Join(filepath.Dir(o.out), "datapackage.json")
 		if _, err := writeFile(pkgPath, nil, func(w io.Writer) (int, error) { _, err := plan.WriteTo(w); return 1, err }); err != nil {
 			return err
 		}
-		fmt.Fprintf(m.Stderr, "harvest: described it in %s\n", pkgPath)
+		m.logger(logOptions{quiet: o.quiet}, m.Stderr).Info("datapackage written", "file", pkgPath)
 	}
 	return nil
 }
@@ -134,28 +139,4 @@ func (o exportOptions) plan() (export.DataPackage, error) {
 		return p, fmt.Errorf("%w: %w", errUsage, err)
 	}
 	return p, nil
-}
-
-// writeFile runs write on out through a temporary file renamed into place,
-// so a failed export never leaves half a file; with no out, on w.
-func writeFile(out string, w io.Writer, write func(io.Writer) (int, error)) (int, error) {
-	if out == "" {
-		return write(w)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*.tmp")
-	if err != nil {
-		return 0, fmt.Errorf("export: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	n, err := write(tmp)
-	if cerr := tmp.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("export %s: %w", out, cerr)
-	}
-	if err != nil {
-		return n, err
-	}
-	if err := os.Rename(tmp.Name(), out); err != nil {
-		return n, fmt.Errorf("export: %w", err)
-	}
-	return n, nil
 }
