@@ -65,6 +65,7 @@ func (db *DB) DocumentsDue(ctx context.Context, walkID int64, all bool, fn func(
 func (db *DB) SaveDocuments(ctx context.Context, docs []harvest.DocumentResult) error {
 	now := db.now()
 	err := db.tx(ctx, func(tx *sql.Tx) error {
+		var changed []harvest.Document // pages whose search details change
 		for _, r := range docs {
 			d := r.Document
 			var err error
@@ -106,14 +107,15 @@ func (db *DB) SaveDocuments(ctx context.Context, docs []harvest.DocumentResult) 
 					d.URL, d.FetchURL, d.NodeID, d.Title, d.Date, d.DateText, d.Summary, string(fields), string(texts), string(links),
 					d.Status, r.ETag, r.LastModified, r.ListingHash, r.WalkID, at)
 				if err == nil && !same {
-					err = db.indexDocument(ctx, tx, d, fresh)
+					err = db.indexTerms(ctx, tx, d, fresh)
+					changed = append(changed, d)
 				}
 			}
 			if err != nil {
 				return fmt.Errorf("save document %s: %w", d.URL, err)
 			}
 		}
-		return nil
+		return db.indexDetails(ctx, tx, changed)
 	})
 	return err
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -67,13 +68,42 @@ func facetTerms(d harvest.Document) [][2]string {
 	return out
 }
 
-// indexDocument writes a saved document page's details into its record's
-// full-text row and replaces its facet terms, within tx. fresh says the
-// page had no terms before (its first good save), so none are deleted.
-func (db *DB) indexDocument(ctx context.Context, tx *sql.Tx, d harvest.Document, fresh bool) error {
-	if _, err := tx.StmtContext(ctx, db.stmts.ftsDetails).ExecContext(ctx, detailsText(d), d.URL); err != nil {
-		return fmt.Errorf("index document %s: %w", d.URL, err)
+// indexDetails writes the details of the saved document pages into their
+// records' full-text rows, within tx, in one statement: the full-text index
+// flushes what it holds at the end of every statement that writes it, so a
+// statement per page would leave a segment per page to merge.
+func (db *DB) indexDetails(ctx context.Context, tx *sql.Tx, docs []harvest.Document) error {
+	if len(docs) == 0 {
+		return nil
 	}
+	type row struct {
+		URL     string `json:"u"`
+		Details string `json:"d"`
+	}
+	rows := make([]row, 0, len(docs))
+	at := make(map[string]int, len(docs)) // a page saved twice: its last save
+	for _, d := range docs {
+		if i, ok := at[d.URL]; ok {
+			rows[i].Details = detailsText(d)
+			continue
+		}
+		at[d.URL] = len(rows)
+		rows = append(rows, row{d.URL, detailsText(d)})
+	}
+	batch, err := json.Marshal(rows)
+	if err != nil {
+		return fmt.Errorf("index documents: %w", err)
+	}
+	if _, err := tx.StmtContext(ctx, db.stmts.ftsDetails).ExecContext(ctx, string(batch)); err != nil {
+		return fmt.Errorf("index documents: %w", err)
+	}
+	return nil
+}
+
+// indexTerms replaces a saved document page's facet terms, within tx.
+// fresh says the page had no terms before (its first good save), so none
+// are deleted.
+func (db *DB) indexTerms(ctx context.Context, tx *sql.Tx, d harvest.Document, fresh bool) error {
 	if !fresh {
 		if _, err := tx.StmtContext(ctx, db.stmts.termsDel).ExecContext(ctx, d.URL); err != nil {
 			return fmt.Errorf("index document %s: %w", d.URL, err)
@@ -88,11 +118,12 @@ func (db *DB) indexDocument(ctx context.Context, tx *sql.Tx, d harvest.Document,
 	return nil
 }
 
-// Statements of indexDocument and of SaveDocuments' look at the stored
+// Statements of indexDetails, indexTerms and of SaveDocuments' look at the stored
 // page (migration 0011 leaves them to the store), prepared at Open.
 const (
 	docIndexedSQL = `SELECT ok, summary, fields, texts FROM documents WHERE url = ?`
-	ftsDetailsSQL = `UPDATE records_fts SET details = ? WHERE rowid = (SELECT rowid FROM records WHERE url = ?)`
-	termsDelSQL   = `DELETE FROM document_terms WHERE url = ?`
-	termsAddSQL   = `INSERT OR IGNORE INTO document_terms (url, facet, value) VALUES (?, ?, ?)`
+	ftsDetailsSQL = `UPDATE records_fts SET details = j.value ->> '$.d'
+		FROM json_each(?) j JOIN records r ON r.url = j.value ->> '$.u' WHERE records_fts.rowid = r.rowid`
+	termsDelSQL = `DELETE FROM document_terms WHERE url = ?`
+	termsAddSQL = `INSERT OR IGNORE INTO document_terms (url, facet, value) VALUES (?, ?, ?)`
 )
