@@ -59,6 +59,7 @@ type crawl struct {
 	bounded  bool     // stopped by --max-pages with pages left
 	noCache  bool     // the store keeps no page yet: nothing to ask conditionally
 	handlers map[string]handler
+	fleet    Fleet // the store's leases, when workers share it (fleet.go)
 
 	paging      // paging.go
 	drift       // drift.go
@@ -150,6 +151,9 @@ func (c *crawl) loop(ctx context.Context, queue []task, first *result) error {
 				c.skip(ctx, t.url, "disallowed by robots.txt")
 				continue
 			}
+			if !c.claim(ctx, t) {
+				continue // another worker's (fleet.go)
+			}
 			fetched++
 			inflight++
 			h := c.handlers[t.kind]
@@ -200,7 +204,8 @@ func (c *crawl) loop(ctx context.Context, queue []task, first *result) error {
 				batchAt = time.Now()
 			}
 			batch = append(batch, r)
-			if len(batch) >= maxBatch {
+			// A fleet's other workers learn of new pages only once stored.
+			if len(batch) >= maxBatch || (c.fleet != nil && len(r.enqueue) > 0) {
 				flush()
 			}
 		}

@@ -45,6 +45,9 @@ type Config struct {
 	Recorder Recorder
 	// Logger says when the server holds the crawl up (a long Retry-After).
 	Logger *slog.Logger
+	// Limiter, when set, keeps the per-host limits instead of a Gate of
+	// Delay and Concurrency of this client's own (a fleet's shared one).
+	Limiter Limiter
 }
 
 // Response is one answer, its body decoded to UTF-8 when it is text.
@@ -85,7 +88,7 @@ func (e *Error) Unwrap() error { return e.Err }
 // transport layers of this package, retrying what can succeed later.
 type Client struct {
 	c        *colly.Collector
-	gate     *Gate
+	gate     Limiter
 	retry    Retry
 	halted   atomic.Bool
 	requests atomic.Int64
@@ -99,7 +102,10 @@ const (
 
 // New makes a client for one run; ctx cancels every request it sends.
 func New(ctx context.Context, cfg Config) *Client {
-	cl := &Client{gate: NewGate(cfg.Delay, cfg.Concurrency), retry: cfg.Retry}
+	cl := &Client{gate: cfg.Limiter, retry: cfg.Retry}
+	if cl.gate == nil {
+		cl.gate = NewGate(cfg.Delay, cfg.Concurrency)
+	}
 	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
 	base := &http.Transport{
 		Proxy:               http.ProxyFromEnvironment,

@@ -44,10 +44,16 @@ func migrations() ([]migration, error) {
 	return out, nil
 }
 
-// SchemaVersion is the newest migration applied.
+// ownSteps is where the steps of PostgreSQL's own begin (the fleet's
+// leases and politeness): those below mirror the SQLite steps of the same
+// number.
+const ownSteps = 1000
+
+// SchemaVersion is the newest migration applied of those that mirror the
+// SQLite store's, so that the two compare (store.Copy).
 func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 	var v int
-	err := db.pool.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v)
+	err := db.pool.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations WHERE version < `+strconv.Itoa(ownSteps)).Scan(&v)
 	if err != nil {
 		return 0, fmt.Errorf("read schema version: %w", err)
 	}

@@ -33,6 +33,7 @@ type DB struct {
 	Now func() time.Time
 
 	readOnly bool
+	worker   string        // this process's name in leases and slots
 	lock     *pgxpool.Conn // the session holding Lock's advisory lock
 
 	mu     sync.Mutex    // guards totals
@@ -88,7 +89,7 @@ func Redact(dsn string) string {
 // newest version under an advisory lock, so that workers starting together
 // never race. A database migrated by a newer harvest is refused.
 func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
-	db := &DB{name: Redact(dsn), Now: time.Now, totals: map[int64]int{}}
+	db := &DB{name: Redact(dsn), Now: time.Now, totals: map[int64]int{}, worker: workerName()}
 	for _, o := range opts {
 		o(db)
 	}
