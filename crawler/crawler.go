@@ -66,6 +66,9 @@ type Config struct {
 	// 0 is DefaultLease.
 	Lease  time.Duration
 	Logger *slog.Logger
+	// Progress, when set, is told how far the run has come as it goes
+	// (see ProgressFunc).
+	Progress ProgressFunc
 }
 
 // DefaultConfig returns the polite defaults for startURL, with the profile
@@ -220,7 +223,7 @@ func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) 
 	}
 
 	c := &crawl{cfg: cfg, st: st, f: f, log: log, host: startURL.Host, rules: rules, sum: &sum, start: start, fresh: !resumed, fleet: fleet, walk: walk,
-		paging: paging{order: map[string]int{}, handled: map[string]bool{}}, drift: drift{driftAt: -1}}
+		paging: paging{order: map[string]int{}, handled: map[string]bool{}}, drift: drift{driftAt: -1}, tally: tallies{started: time.Now()}}
 	c.handlers = map[string]handler{kindListing: listingHandler{c}}
 	c.queued(start)
 	if has, err := st.HasPageCache(ctx); err == nil && !has {

@@ -59,7 +59,8 @@ type crawl struct {
 	bounded  bool     // stopped by --max-pages with pages left
 	noCache  bool     // the store keeps no page yet: nothing to ask conditionally
 	handlers map[string]handler
-	fleet    Fleet // the store's leases, when workers share it (fleet.go)
+	fleet    Fleet   // the store's leases, when workers share it (fleet.go)
+	tally    tallies // progress.go
 
 	paging      // paging.go
 	drift       // drift.go
@@ -122,6 +123,7 @@ func (c *crawl) loop(ctx context.Context, queue []task, first *result) error {
 	batchAt := time.Now()
 	results := make(chan result, c.cfg.Concurrency+2)
 	inflight, fetched := 0, 0
+	inflightKind := map[string]int{} // for the progress reports
 	var stop, storeErr error
 	var batch []result
 	for _, t := range queue {
@@ -156,6 +158,7 @@ func (c *crawl) loop(ctx context.Context, queue []task, first *result) error {
 			}
 			fetched++
 			inflight++
+			inflightKind[t.kind]++
 			h := c.handlers[t.kind]
 			h.prepare(ctx, &t)
 			go func() { results <- h.fetch(ctx, t) }()
@@ -185,6 +188,7 @@ func (c *crawl) loop(ctx context.Context, queue []task, first *result) error {
 			flush()
 			queue = append(queue, next...)
 			c.sum.FailedPages++
+			c.tally.failed(r.kind)
 			c.problems = append(c.problems, r.err.Error())
 			c.log.Warn("page failed", "url", r.url, "status", r.status, "err", r.err)
 			if err := c.st.MarkFailed(ctx, c.walk.ID, r.url, r.status, r.err, append(urlsOf(next), r.enqueue...)); err != nil {
@@ -231,12 +235,15 @@ func (c *crawl) loop(ctx context.Context, queue []task, first *result) error {
 			r = <-results
 		}
 		inflight--
+		inflightKind[r.kind]--
 		if stop != nil || ctx.Err() != nil {
 			continue // drain what is in flight; store nothing more
 		}
 		handle(r)
+		c.progress(queue, inflightKind, false)
 	}
 	flush()
+	c.progress(queue, inflightKind, true)
 	if stop != nil {
 		return stop
 	}
@@ -275,6 +282,7 @@ func (c *crawl) save(ctx context.Context, rs []result) error {
 		return err
 	}
 	for i, r := range rs {
+		c.tally.done(r.kind)
 		c.handlers[r.kind].stored(r, counts[i])
 	}
 	return nil

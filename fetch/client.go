@@ -92,6 +92,7 @@ type Client struct {
 	retry    Retry
 	halted   atomic.Bool
 	requests atomic.Int64
+	retries  atomic.Int64
 }
 
 // Keys of the per-request values kept in colly's context.
@@ -199,6 +200,14 @@ func isText(ct string) bool {
 // redirects included.
 func (cl *Client) Requests() int { return int(cl.requests.Load()) }
 
+// Retries is the number of requests sent again after a failure that could
+// pass.
+func (cl *Client) Retries() int { return int(cl.retries.Load()) }
+
+// Delay is the spacing between requests to a host now (a robots.txt
+// Crawl-delay may have raised it).
+func (cl *Client) Delay() time.Duration { return cl.gate.Delay() }
+
 // Halt stops the client: no request is sent after it. A crawl halts when the
 // site answers with a bot challenge.
 func (cl *Client) Halt() { cl.halted.Store(true) }
@@ -230,6 +239,7 @@ func (cl *Client) Get(ctx context.Context, u string, hdr http.Header) (*Response
 			return nil, ctx.Err()
 		case <-t.C:
 		}
+		cl.retries.Add(1)
 	}
 }
 

@@ -19,6 +19,8 @@ type Limiter interface {
 	Pause(host string, until time.Time)
 	// SetDelay raises the spacing between request starts (a Crawl-delay).
 	SetDelay(d time.Duration)
+	// Delay is the spacing between request starts now.
+	Delay() time.Duration
 }
 
 var _ Limiter = (*Gate)(nil)
@@ -74,6 +76,13 @@ func (g *Gate) SetDelay(d time.Duration) {
 			st.next = next
 		}
 	}
+}
+
+// Delay is the spacing between request starts now.
+func (g *Gate) Delay() time.Duration {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.delay
 }
 
 // Acquire waits until a request to host may start, and returns the function

@@ -52,8 +52,13 @@ type Profile struct {
 	NewestFirst      bool   `json:"newest_first,omitempty"`
 	NewestFirstQuery string `json:"newest_first_query,omitempty"`
 
+	// Document names the selectors of the archive's document pages (see
+	// DocumentProfile and ParseDocument).
+	Document DocumentProfile `json:"document,omitzero"`
+
 	docPath *regexp.Regexp
 	sels    compiled
+	docSels documentSels
 }
 
 type compiled struct {
@@ -82,6 +87,20 @@ var builtin = map[string]Profile{
 		DocumentPath: "^/document/",
 		PageParam:    "page",
 		FirstPage:    0,
+		Document: DocumentProfile{
+			Title:        "h1.title, .content-block .title, h1",
+			Date:         ".content-block .date, .date",
+			Summary:      ".text-block",
+			Block:        ".information-block",
+			Label:        ".sub-title",
+			Value:        ".text",
+			Heading:      "h2.title",
+			HeadingValue: ".pill .name span",
+			Subjects:     ".pill-subject",
+			Texts:        "#documentTabs .tab-pane",
+			Attachments:  `.pdf-preview[data], a[href*="/download"], a[href*="/shared-media/"], a[href$=".pdf"]`,
+			NodeID:       `"currentPath"\s*:\s*"node\\?/(\d+)"`,
+		},
 	},
 	"drupal": {
 		Name:      "drupal",
@@ -171,6 +190,9 @@ func (p Profile) compile() (Profile, error) {
 	p.sels.summry = sel("summary", p.Summary)
 	p.sels.next = sel("next", p.Next)
 	if err != nil {
+		return Profile{}, err
+	}
+	if p.docSels, err = p.Document.compile(); err != nil {
 		return Profile{}, err
 	}
 	if p.DocumentPath != "" {

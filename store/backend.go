@@ -28,6 +28,12 @@ type Reader interface {
 	LastWalk(ctx context.Context, startURL string) (harvest.Walk, error)
 	// Frontier lists every page of a walk, in the order found.
 	Frontier(ctx context.Context, walkID int64) ([]FrontierPage, error)
+	// Documents calls fn for every stored document page, in the order of
+	// Records (a record with no page stored has none).
+	Documents(ctx context.Context, fn func(harvest.Document) error) error
+	// Files calls fn for every downloaded attachment in the manifest, in
+	// the order of Records, then as each page lists them.
+	Files(ctx context.Context, fn func(harvest.FileEntry) error) error
 	// Close releases the database (and its lock, if held).
 	Close() error
 }
@@ -60,6 +66,15 @@ type Backend interface {
 	HasPageCache(ctx context.Context) (bool, error)
 	PageCache(ctx context.Context, url string) (harvest.CachedPage, bool, error)
 	PageRecords(ctx context.Context, walkID int64, fn func(page string, records []string)) error
+
+	// Document pages (documents.go) and attachments (files.go): the
+	// records' pages due, stored, failed; the attachment links due, their
+	// manifest rows, failed downloads.
+	DocumentsDue(ctx context.Context, walkID int64, all bool, fn func(harvest.DocumentTask) error) error
+	SaveDocuments(ctx context.Context, docs []harvest.DocumentResult) error
+	FilesDue(ctx context.Context, fn func(harvest.FileTask) error) error
+	SaveFile(ctx context.Context, e harvest.FileEntry, position int) error
+	MarkFileFailed(ctx context.Context, t harvest.FileTask, status int, cause error) error
 
 	// Runs.
 	BeginRun(ctx context.Context, w harvest.Walk) (int64, error)

@@ -24,6 +24,9 @@ var CopyTables = []CopyTable{
 	{"records", []string{"url", "title", "date", "date_text", "summary", "listing_url", "first_seen", "last_seen", "last_walk", "gone_at"}},
 	{"record_changes", []string{"id", "url", "changed_at", "field", "old_value", "new_value", "listing_url", "run_id"}},
 	{"pages", []string{"url", "etag", "last_modified", "next_url", "total", "record_urls", "fetched_at", "records_hash"}},
+	{"documents", []string{"url", "fetch_url", "node_id", "title", "date", "date_text", "summary", "fields", "texts", "links",
+		"ok", "status", "error", "attempts", "etag", "last_modified", "listing_hash", "walk_id", "fetched_at"}},
+	{"files", []string{"record_url", "url", "position", "label", "content_type", "size", "sha256", "status", "error", "attempts", "fetched_at"}},
 }
 
 // Copyable is a store a harvest can be copied out of and into (harvest

@@ -12,7 +12,7 @@ var _ Copyable = (*DB)(nil)
 // ReadTable calls fn with each row of the table's columns; records come in
 // the order first stored.
 func (db *DB) ReadTable(ctx context.Context, t CopyTable, fn func(row []any) error) error {
-	order := map[string]string{"records": "rowid", "frontier": "walk_id, seq, url", "pages": "url"}[t.Name]
+	order := map[string]string{"records": "rowid", "frontier": "walk_id, seq, url", "pages": "url", "documents": "url", "files": "rowid"}[t.Name]
 	if order == "" {
 		order = "id"
 	}

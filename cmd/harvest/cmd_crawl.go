@@ -9,6 +9,8 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/harvest-archive/harvest"
 	"github.com/harvest-archive/harvest/crawler"
 	"github.com/harvest-archive/harvest/parser"
@@ -22,66 +24,73 @@ type crawlOptions struct {
 	profile string
 	cfg     crawler.Config
 	warc    warcOptions
+	log     logOptions
 }
 
-func (o *crawlOptions) register(m *Main, args []string) (*crawlFlags, error) {
-	fs := m.newFlags("crawl", "[START_URL] [flags]",
-		"Walks the listing from START_URL (default "+harvest.DefaultStartURL+")\n"+
-			"through its pager and stores every record in the database. An interrupted\n"+
-			"crawl of the same START_URL resumes where it stopped.")
+func (m *Main) newCrawlCmd() *cobra.Command {
+	var o crawlOptions
+	cmd := &cobra.Command{
+		Use:   "crawl [START_URL]",
+		Short: "walk a listing and store its records",
+		Long: "Walks the listing from START_URL (default " + harvest.DefaultStartURL + ")\n" +
+			"through its pager and stores every record in the database. An interrupted\n" +
+			"crawl of the same START_URL resumes where it stopped.",
+		Args: positional(0, 1, "takes one START_URL"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return m.crawl(cmd.Context(), o, args)
+		},
+	}
 	d := crawler.DefaultConfig("")
-	fs.StringVar(&o.db, "db", "harvest.db", "SQLite database `file`")
-	fs.StringVar(&o.profile, "profile", "auto", "site profile: a built-in name ("+strings.Join(parser.Names(), ", ")+"), a .json file, or auto to choose by the start URL's host")
-	fs.IntVar(&o.cfg.MaxPages, "max-pages", 0, "fetch at most `N` listing pages in this run (0: no limit); the next run goes on")
-	fs.DurationVar(&o.cfg.Delay, "delay", d.Delay, "wait between requests to the host (plus up to a quarter more at random)")
-	fs.IntVar(&o.cfg.Concurrency, "concurrency", d.Concurrency, "requests in flight to the host at once")
-	fs.StringVar(&o.cfg.UserAgent, "user-agent", d.UserAgent, "User-Agent header")
-	fs.DurationVar(&o.cfg.Timeout, "timeout", d.Timeout, "time limit of one request, body included")
-	fs.IntVar(&o.cfg.Retries, "retries", d.Retries, "retries of a request that failed in a way that can pass (5xx, 429, timeout, reset, cut-off body)")
-	fs.DurationVar(&o.cfg.MaxRetryWait, "max-retry-wait", d.MaxRetryWait, "the longest Retry-After honoured: a server asking for more fails the page at once, and holds the host no longer than this")
-	fs.Int64Var(&o.cfg.MaxBody, "max-body", d.MaxBody, "largest response body in `bytes`; a larger one fails the page")
-	fs.BoolVar(&o.cfg.IgnoreRobots, "ignore-robots", false, "do not read or obey robots.txt")
-	fs.StringVar(&o.warc.dir, "warc", "", "write every HTTP exchange (robots.txt, pages, retries) as WARC 1.1 into this `directory`, with a CDXJ index beside each file")
-	fs.Int64Var(&o.warc.maxSize, "warc-max-size", warc.DefaultMaxSize, "start a new WARC file once one passes this many `bytes`")
-	fs.StringVar(&o.warc.prefix, "warc-prefix", warc.DefaultPrefix, "WARC file names are PREFIX-TIMESTAMP-SERIAL.warc.gz")
-	fs.BoolVar(&o.cfg.Incremental, "incremental", false, "walk the listing newest first and stop at the first page with nothing new (needs a profile that knows the order; else a full walk with conditional requests)")
-	logger := m.logFlags(fs)
+	f := cmd.Flags()
+	f.StringVar(&o.db, "db", "harvest.db", "SQLite database `file`")
+	f.StringVar(&o.profile, "profile", "auto", "site profile: a built-in name ("+strings.Join(parser.Names(), ", ")+"), a .json file, or auto to choose by the start URL's host")
+	f.IntVar(&o.cfg.MaxPages, "max-pages", 0, "fetch at most `N` listing pages in this run (0: no limit); the next run goes on")
+	f.DurationVar(&o.cfg.Delay, "delay", d.Delay, "wait between requests to the host (plus up to a quarter more at random)")
+	f.IntVar(&o.cfg.Concurrency, "concurrency", d.Concurrency, "requests in flight to the host at once")
+	f.StringVar(&o.cfg.UserAgent, "user-agent", d.UserAgent, "User-Agent header")
+	f.DurationVar(&o.cfg.Timeout, "timeout", d.Timeout, "time limit of one request, body included")
+	f.IntVar(&o.cfg.Retries, "retries", d.Retries, "retries of a request that failed in a way that can pass (5xx, 429, timeout, reset, cut-off body)")
+	f.DurationVar(&o.cfg.MaxRetryWait, "max-retry-wait", d.MaxRetryWait, "the longest Retry-After honoured: a server asking for more fails the page at once, and holds the host no longer than this")
+	f.Int64Var(&o.cfg.MaxBody, "max-body", d.MaxBody, "largest response body in `bytes`; a larger one fails the page")
+	f.BoolVar(&o.cfg.IgnoreRobots, "ignore-robots", false, "do not read or obey robots.txt")
+	f.StringVar(&o.warc.dir, "warc", "", "write every HTTP exchange (robots.txt, pages, retries) as WARC 1.1 into this `directory`, with a CDXJ index beside each file")
+	f.Int64Var(&o.warc.maxSize, "warc-max-size", warc.DefaultMaxSize, "start a new WARC file once one passes this many `bytes`")
+	f.StringVar(&o.warc.prefix, "warc-prefix", warc.DefaultPrefix, "WARC file names are PREFIX-TIMESTAMP-SERIAL.warc.gz")
+	f.BoolVar(&o.cfg.Incremental, "incremental", false, "walk the listing newest first and stop at the first page with nothing new (needs a profile that knows the order; else a full walk with conditional requests)")
+	o.log.addFlags(f)
 	o.cfg.Backoff = d.Backoff
-	pos, err := parse(fs, args)
-	if err != nil {
-		return nil, err
-	}
-	if len(pos) > 1 {
-		return nil, fmt.Errorf("%w: crawl takes one START_URL, got %d", errUsage, len(pos))
-	}
+	cmd.RegisterFlagCompletionFunc("profile", completeProfiles)
+	return cmd
+}
+
+// check completes the options from the positional arguments and rejects
+// what cannot run.
+func (o *crawlOptions) check(args []string) error {
 	o.cfg.StartURL = harvest.DefaultStartURL
-	if len(pos) == 1 {
-		o.cfg.StartURL = pos[0]
+	if len(args) == 1 {
+		o.cfg.StartURL = args[0]
 	}
 	// Credentials in the start URL are sent to its host, never kept: from
 	// here on no URL carries them (the WARC's warcinfo included).
 	o.cfg = o.cfg.WithoutCredentials()
 	switch {
 	case o.cfg.Concurrency < 1:
-		return nil, fmt.Errorf("%w: --concurrency must be at least 1", errUsage)
+		return fmt.Errorf("%w: --concurrency must be at least 1", errUsage)
 	case o.warc.maxSize <= 0:
-		return nil, fmt.Errorf("%w: --warc-max-size must be positive", errUsage)
+		return fmt.Errorf("%w: --warc-max-size must be positive", errUsage)
 	case o.cfg.Delay < 0 || o.cfg.Timeout <= 0 || o.cfg.MaxRetryWait < 0 || o.cfg.Retries < 0 || o.cfg.MaxPages < 0 || o.cfg.MaxBody <= 0:
-		return nil, fmt.Errorf("%w: --delay, --retries and --max-pages cannot be negative; --timeout and --max-body must be positive", errUsage)
+		return fmt.Errorf("%w: --delay, --retries and --max-pages cannot be negative; --timeout and --max-body must be positive", errUsage)
 	}
-	return &crawlFlags{logger: logger}, nil
+	return nil
 }
 
-type crawlFlags struct{ logger func() *slog.Logger }
-
-func (m *Main) crawl(ctx context.Context, args []string) error {
-	var o crawlOptions
-	fl, err := o.register(m, args)
-	if err != nil {
+func (m *Main) crawl(ctx context.Context, o crawlOptions, args []string) error {
+	if err := o.check(args); err != nil {
 		return err
 	}
-	o.cfg.Logger = fl.logger()
+	o.cfg.Logger = o.log.logger(m.Stderr)
 	tuneGC()
+	var err error
 	if o.cfg.Profile, err = pickProfile(o.profile, o.cfg.StartURL); err != nil {
 		return err
 	}
@@ -90,6 +99,12 @@ func (m *Main) crawl(ctx context.Context, args []string) error {
 		report(o.cfg.Logger, sum)
 	}
 	return err
+}
+
+// completeProfiles completes --profile with the built-in profiles' names
+// and .json files.
+func completeProfiles(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	return append([]string{"auto"}, parser.Names()...), cobra.ShellCompDirectiveDefault
 }
 
 // tuneGC trades a little memory for less collector work during a crawl,

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/harvest-archive/harvest/crawler"
 	"github.com/harvest-archive/harvest/export"
 	"github.com/harvest-archive/harvest/fixtures"
@@ -21,22 +23,36 @@ const (
 	demoSeed = 1
 )
 
-func (m *Main) demo(ctx context.Context, args []string) error {
-	fs := m.newFlags("demo", "[flags]", "Serves the bundled fixture archive on 127.0.0.1 (no network needed), crawls it\ninto DIR/demo.db and exports DIR/demo.csv.")
-	dir := fs.String("dir", "harvest-demo", "write demo.db and demo.csv in this `directory`")
-	warcDir := fs.String("warc", "", "write the crawl's WARC captures in this `directory` (default DIR/warc; \"off\" for none)")
-	logger := m.logFlags(fs)
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
+// demoOptions are the flags of `harvest demo`.
+type demoOptions struct {
+	dir  string
+	warc string
+	log  logOptions
+}
+
+func (m *Main) newDemoCmd() *cobra.Command {
+	var o demoOptions
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "crawl the bundled fixture archive offline, and export it",
+		Long:  "Serves the bundled fixture archive on 127.0.0.1 (no network needed), crawls it\ninto DIR/demo.db and exports DIR/demo.csv.",
+		Args:  positional(0, 0, "takes no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return m.demo(cmd.Context(), o)
+		},
 	}
-	if len(pos) > 0 {
-		return fmt.Errorf("%w: demo takes no arguments", errUsage)
-	}
-	if err := os.MkdirAll(*dir, 0o755); err != nil {
+	f := cmd.Flags()
+	f.StringVar(&o.dir, "dir", "harvest-demo", "write demo.db and demo.csv in this `directory`")
+	f.StringVar(&o.warc, "warc", "", "write the crawl's WARC captures in this `directory` (default DIR/warc; \"off\" for none)")
+	o.log.addFlags(f)
+	return cmd
+}
+
+func (m *Main) demo(ctx context.Context, o demoOptions) error {
+	if err := os.MkdirAll(o.dir, 0o755); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	dbPath, csvPath := filepath.Join(*dir, "demo.db"), filepath.Join(*dir, "demo.csv")
+	dbPath, csvPath := filepath.Join(o.dir, "demo.db"), filepath.Join(o.dir, "demo.csv")
 	for _, suffix := range []string{"", "-wal", "-shm"} {
 		if err := os.Remove(dbPath + suffix); err != nil && !os.IsNotExist(err) {
 			return fmt.Errorf("demo: %w", err)
@@ -54,12 +70,12 @@ func (m *Main) demo(ctx context.Context, args []string) error {
 
 	cfg := crawler.DefaultConfig(srv.ListingURL(0))
 	cfg.Delay = 10 * time.Millisecond // a local server; a real site gets the 1 s default
-	cfg.Logger = logger()
+	cfg.Logger = o.log.logger(m.Stderr)
 	started := time.Now()
-	capture := warcOptions{dir: *warcDir, maxSize: warc.DefaultMaxSize, prefix: warc.DefaultPrefix}
+	capture := warcOptions{dir: o.warc, maxSize: warc.DefaultMaxSize, prefix: warc.DefaultPrefix}
 	switch capture.dir {
 	case "":
-		capture.dir = filepath.Join(*dir, "warc")
+		capture.dir = filepath.Join(o.dir, "warc")
 	case "off":
 		capture.dir = ""
 	}

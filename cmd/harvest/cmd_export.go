@@ -8,46 +8,64 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/harvest-archive/harvest/export"
 )
 
-func (m *Main) export(ctx context.Context, args []string) error {
-	fs := m.newFlags("export", "[flags]", "Writes every stored record, to standard output unless --out is given.\nColumns: url, title, date, date_text, summary, listing_url, first_seen, last_seen, gone_at.")
-	db := fs.String("db", "harvest.db", "SQLite database `file`")
-	format := fs.String("format", "", "csv, json or jsonl (default: from the --out file's extension, else csv)")
-	out := fs.String("out", "", "write to this `file` (replaced whole, only when the export succeeds)")
-	history := fs.Bool("history", false, "write the change history instead: url, changed_at, field, old_value, new_value, listing_url")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
+// exportOptions are the flags of `harvest export`.
+type exportOptions struct {
+	db      string
+	format  string
+	out     string
+	history bool
+}
+
+func (m *Main) newExportCmd() *cobra.Command {
+	var o exportOptions
+	cmd := &cobra.Command{
+		Use:   "export",
+		Short: "write the stored records as CSV, JSON or JSON Lines",
+		Long:  "Writes every stored record, to standard output unless --out is given.\nColumns: url, title, date, date_text, summary, listing_url, first_seen, last_seen, gone_at.",
+		Args:  positional(0, 0, "takes no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return m.export(cmd.Context(), o)
+		},
 	}
-	if len(pos) > 0 {
-		return fmt.Errorf("%w: export takes no arguments (got %q)", errUsage, pos[0])
-	}
-	if *format == "" {
-		*format = "csv"
-		if ext := strings.TrimPrefix(strings.ToLower(filepath.Ext(*out)), "."); oneOf(ext, export.Formats...) {
-			*format = ext
+	f := cmd.Flags()
+	f.StringVar(&o.db, "db", "harvest.db", "SQLite database `file`")
+	f.StringVar(&o.format, "format", "", "csv, json or jsonl (default: from the --out file's extension, else csv)")
+	f.StringVar(&o.out, "out", "", "write to this `file` (replaced whole, only when the export succeeds)")
+	f.BoolVar(&o.history, "history", false, "write the change history instead: url, changed_at, field, old_value, new_value, listing_url")
+	cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(export.Formats, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func (m *Main) export(ctx context.Context, o exportOptions) error {
+	if o.format == "" {
+		o.format = "csv"
+		if ext := strings.TrimPrefix(strings.ToLower(filepath.Ext(o.out)), "."); oneOf(ext, export.Formats...) {
+			o.format = ext
 		}
 	}
-	if !oneOf(*format, export.Formats...) {
+	if !oneOf(o.format, export.Formats...) {
 		return fmt.Errorf("%w: --format must be one of %s", errUsage, strings.Join(export.Formats, ", "))
 	}
-	st, err := openExisting(ctx, *db)
+	st, err := openExisting(ctx, o.db)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	write := func(w io.Writer) (int, error) { return export.Write(ctx, st, strings.ToLower(*format), w) }
-	if *history {
-		write = func(w io.Writer) (int, error) { return export.WriteHistory(ctx, st, "", strings.ToLower(*format), w) }
+	write := func(w io.Writer) (int, error) { return export.Write(ctx, st, strings.ToLower(o.format), w) }
+	if o.history {
+		write = func(w io.Writer) (int, error) { return export.WriteHistory(ctx, st, "", strings.ToLower(o.format), w) }
 	}
-	n, err := writeFile(*out, m.Stdout, write)
+	n, err := writeFile(o.out, m.Stdout, write)
 	if err != nil {
 		return err
 	}
-	if *out != "" {
-		fmt.Fprintf(m.Stderr, "harvest: wrote %d rows to %s\n", n, *out)
+	if o.out != "" {
+		fmt.Fprintf(m.Stderr, "harvest: wrote %d rows to %s\n", n, o.out)
 	}
 	return nil
 }

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/harvest-archive/harvest"
 	"github.com/harvest-archive/harvest/crawler"
 	"github.com/harvest-archive/harvest/fetch"
@@ -36,31 +38,44 @@ type probeOptions struct {
 	auth         *url.Userinfo // credentials taken out of the URL
 }
 
-func (o *probeOptions) register(m *Main, args []string) error {
-	fs := m.newFlags("probe", "URL [flags] | --file PAGE.html --url URL [flags]",
-		"Fetches one listing page (or reads a saved one) and shows what the profile\n"+
-			"and the auto strategy each find there: the records, the results line and\n"+
-			"total, the next link and the page numbering it implies, and what was refused.\n"+
-			"Exit codes: 0 records found, 1 error (fetch, robots.txt, bot challenge),\n"+
-			"2 usage, 3 no records under either strategy.")
-	d := crawler.DefaultConfig("")
-	fs.StringVar(&o.pageURL, "url", "", "the page's URL, for a page read with --file (links resolve against it)")
-	fs.StringVar(&o.file, "file", "", "read the listing page from this saved `file` instead of fetching it (no network)")
-	fs.StringVar(&o.profile, "profile", "auto", "site profile: a built-in name ("+strings.Join(parser.Names(), ", ")+"), a .json file, or auto to choose by the URL's host")
-	fs.BoolVar(&o.asJSON, "json", false, "print the report as JSON for scripts")
-	fs.StringVar(&o.suggest, "suggest", "", "write a starting profile (JSON, as --profile reads it) from what auto found to this `file` (- for standard output)")
-	fs.IntVar(&o.width, "width", 100, "cut titles and summaries to this many `columns` (text output)")
-	fs.StringVar(&o.userAgent, "user-agent", d.UserAgent, "User-Agent header")
-	fs.DurationVar(&o.timeout, "timeout", d.Timeout, "time limit of the request, body included")
-	fs.Int64Var(&o.maxBody, "max-body", d.MaxBody, "largest response body in `bytes`")
-	fs.BoolVar(&o.ignoreRobots, "ignore-robots", false, "do not read or obey robots.txt")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
+func (m *Main) newProbeCmd() *cobra.Command {
+	var o probeOptions
+	cmd := &cobra.Command{
+		Use:   "probe URL | --file PAGE.html --url URL",
+		Short: "show what the profile and auto find on one listing page",
+		Long: "Fetches one listing page (or reads a saved one) and shows what the profile\n" +
+			"and the auto strategy each find there: the records, the results line and\n" +
+			"total, the next link and the page numbering it implies, and what was refused.\n" +
+			"Exit codes: 0 records found, 1 error (fetch, robots.txt, bot challenge),\n" +
+			"2 usage, 3 no records under either strategy.",
+		Args: positional(0, 1, "takes one URL"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.check(args); err != nil {
+				return err
+			}
+			return runProbe(cmd.Context(), o, m.Stdout)
+		},
 	}
+	d := crawler.DefaultConfig("")
+	f := cmd.Flags()
+	f.StringVar(&o.pageURL, "url", "", "the page's URL, for a page read with --file (links resolve against it)")
+	f.StringVar(&o.file, "file", "", "read the listing page from this saved `file` instead of fetching it (no network)")
+	f.StringVar(&o.profile, "profile", "auto", "site profile: a built-in name ("+strings.Join(parser.Names(), ", ")+"), a .json file, or auto to choose by the URL's host")
+	f.BoolVar(&o.asJSON, "json", false, "print the report as JSON for scripts")
+	f.StringVar(&o.suggest, "suggest", "", "write a starting profile (JSON, as --profile reads it) from what auto found to this `file` (- for standard output)")
+	f.IntVar(&o.width, "width", 100, "cut titles and summaries to this many `columns` (text output)")
+	f.StringVar(&o.userAgent, "user-agent", d.UserAgent, "User-Agent header")
+	f.DurationVar(&o.timeout, "timeout", d.Timeout, "time limit of the request, body included")
+	f.Int64Var(&o.maxBody, "max-body", d.MaxBody, "largest response body in `bytes`")
+	f.BoolVar(&o.ignoreRobots, "ignore-robots", false, "do not read or obey robots.txt")
+	cmd.RegisterFlagCompletionFunc("profile", completeProfiles)
+	return cmd
+}
+
+// check completes the options from the positional arguments and rejects
+// what cannot run.
+func (o *probeOptions) check(pos []string) error {
 	switch {
-	case len(pos) > 1:
-		return fmt.Errorf("%w: probe takes one URL, got %d", errUsage, len(pos))
 	case len(pos) == 1 && o.pageURL != "" && pos[0] != o.pageURL:
 		return fmt.Errorf("%w: two URLs given (%s and --url %s)", errUsage, pos[0], o.pageURL)
 	case len(pos) == 1:
@@ -82,14 +97,6 @@ func (o *probeOptions) register(m *Main, args []string) error {
 		return fmt.Errorf("%w: %q is not an http(s) URL", errUsage, o.pageURL)
 	}
 	return nil
-}
-
-func (m *Main) probe(ctx context.Context, args []string) error {
-	var o probeOptions
-	if err := o.register(m, args); err != nil {
-		return err
-	}
-	return runProbe(ctx, o, m.Stdout)
 }
 
 // probePage is the listing page a probe reads, in UTF-8.

@@ -8,23 +8,37 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/spf13/cobra"
+
 	"github.com/harvest-archive/harvest"
 	"github.com/harvest-archive/harvest/export"
 	"github.com/harvest-archive/harvest/store"
 )
 
-func (m *Main) stats(ctx context.Context, args []string) error {
-	fs := m.newFlags("stats", "[flags]", "Summarises a database: records, runs, completeness against the listing's\nlast known total, failed pages, and documents per year.")
-	db := fs.String("db", "harvest.db", "SQLite database `file`")
-	asJSON := fs.Bool("json", false, "print JSON for scripts")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
+// statsOptions are the flags of `harvest stats`.
+type statsOptions struct {
+	db     string
+	asJSON bool
+}
+
+func (m *Main) newStatsCmd() *cobra.Command {
+	var o statsOptions
+	cmd := &cobra.Command{
+		Use:   "stats",
+		Short: "summarise a database: records, runs, completeness, failures, years",
+		Long:  "Summarises a database: records, runs, completeness against the listing's\nlast known total, failed pages, and documents per year.",
+		Args:  positional(0, 0, "takes no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return m.stats(cmd.Context(), o)
+		},
 	}
-	if len(pos) > 0 {
-		return fmt.Errorf("%w: stats takes no arguments", errUsage)
-	}
-	st, err := openExisting(ctx, *db)
+	cmd.Flags().StringVar(&o.db, "db", "harvest.db", "SQLite database `file`")
+	cmd.Flags().BoolVar(&o.asJSON, "json", false, "print JSON for scripts")
+	return cmd
+}
+
+func (m *Main) stats(ctx context.Context, o statsOptions) error {
+	st, err := openExisting(ctx, o.db)
 	if err != nil {
 		return err
 	}
@@ -33,7 +47,7 @@ func (m *Main) stats(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if o.asJSON {
 		enc := json.NewEncoder(m.Stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(s)
@@ -84,31 +98,44 @@ func writeStats(w io.Writer, s store.Stats) {
 	}
 }
 
-func (m *Main) history(ctx context.Context, args []string) error {
-	fs := m.newFlags("history", "URL [flags]", "Shows the recorded changes of the record with that document URL: each\nchanged field with its old and new value, when, and on which listing page.")
-	db := fs.String("db", "harvest.db", "SQLite database `file`")
-	format := fs.String("format", "", "print as csv, json or jsonl instead of text")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
+// historyOptions are the flags of `harvest history`.
+type historyOptions struct {
+	db     string
+	format string
+}
+
+func (m *Main) newHistoryCmd() *cobra.Command {
+	var o historyOptions
+	cmd := &cobra.Command{
+		Use:   "history URL",
+		Short: "show the recorded changes of one record",
+		Long:  "Shows the recorded changes of the record with that document URL: each\nchanged field with its old and new value, when, and on which listing page.",
+		Args:  positional(1, 1, "takes one document URL"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return m.history(cmd.Context(), o, args[0])
+		},
 	}
-	if len(pos) != 1 {
-		return fmt.Errorf("%w: history takes one document URL", errUsage)
-	}
-	if *format != "" && !oneOf(*format, export.Formats...) {
+	cmd.Flags().StringVar(&o.db, "db", "harvest.db", "SQLite database `file`")
+	cmd.Flags().StringVar(&o.format, "format", "", "print as csv, json or jsonl instead of text")
+	cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(export.Formats, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func (m *Main) history(ctx context.Context, o historyOptions, rawURL string) error {
+	if o.format != "" && !oneOf(o.format, export.Formats...) {
 		return fmt.Errorf("%w: --format must be one of %s", errUsage, strings.Join(export.Formats, ", "))
 	}
-	u, err := harvest.CanonicalURL(nil, pos[0])
+	u, err := harvest.CanonicalURL(nil, rawURL)
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	st, err := openExisting(ctx, *db)
+	st, err := openExisting(ctx, o.db)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if *format != "" {
-		_, err := export.WriteHistory(ctx, st, u, strings.ToLower(*format), m.Stdout)
+	if o.format != "" {
+		_, err := export.WriteHistory(ctx, st, u, strings.ToLower(o.format), m.Stdout)
 		return err
 	}
 	n := 0

@@ -1,12 +1,12 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
-	"sort"
 	"strconv"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/harvest-archive/harvest"
 	"github.com/harvest-archive/harvest/crawler"
@@ -68,34 +68,34 @@ func openCapture(o warcOptions, cfg *crawler.Config) (func() error, error) {
 	}, nil
 }
 
-func (m *Main) warc(ctx context.Context, args []string) error {
-	subs := map[string]func(context.Context, []string) error{"index": m.warcIndex}
-	if len(args) == 0 || subs[args[0]] == nil {
-		var names []string
-		for n := range subs {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		fmt.Fprintf(m.Stderr, "Usage: harvest warc index DIR\n\n  index  rebuild the CDXJ index beside every WARC file in DIR\n")
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+func (m *Main) newWarcCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "warc SUBCOMMAND",
+		Short: "work on WARC captures: 'warc index DIR' rebuilds their CDXJ indexes",
+		Args:  cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fmt.Fprint(m.Stderr, cmd.UsageString())
+			if len(args) > 0 {
+				return fmt.Errorf("%w: unknown warc subcommand %q", errUsage, args[0])
+			}
+			return fmt.Errorf("%w: warc needs a subcommand (index)", errUsage)
+		},
+	}
+	index := &cobra.Command{
+		Use:   "index DIR",
+		Short: "rebuild the CDXJ index beside every WARC file in DIR",
+		Long:  "Rebuilds NAME.cdxj beside every NAME.warc.gz in DIR (the index pywb and\nReplayWeb.page read, and that harvest reads to find earlier payloads).",
+		Args:  positional(1, 1, "takes one DIR"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := warc.Index(cmd.Context(), args[0]); err != nil {
+				return fmt.Errorf("warc index: %w", err)
+			}
 			return nil
-		}
-		return fmt.Errorf("%w: warc needs a subcommand (%v)", errUsage, names)
+		},
+		ValidArgsFunction: func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			return nil, cobra.ShellCompDirectiveFilterDirs
+		},
 	}
-	return subs[args[0]](ctx, args[1:])
-}
-
-func (m *Main) warcIndex(ctx context.Context, args []string) error {
-	fs := m.newFlags("warc index", "DIR", "Rebuilds NAME.cdxj beside every NAME.warc.gz in DIR (the index pywb and\nReplayWeb.page read, and that harvest reads to find earlier payloads).")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return fmt.Errorf("%w: warc index takes one DIR", errUsage)
-	}
-	if err := warc.Index(ctx, pos[0]); err != nil {
-		return fmt.Errorf("warc index: %w", err)
-	}
-	return nil
+	cmd.AddCommand(index)
+	return cmd
 }

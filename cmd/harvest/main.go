@@ -1,23 +1,39 @@
 // Command harvest harvests the paginated search listings of online document
 // archives into SQLite and exports them as CSV, JSON or JSON Lines.
 //
-// main only parses flags, wires the packages together and maps errors to exit
-// codes, in one place (exitCode).
+// main only builds the commands, wires the packages together and maps errors
+// to exit codes, in one place (exitCode). The commands are spf13/cobra
+// commands, so --help, shell completion and the man page all come from the
+// one definition of each.
+//
+// To add a command NAME:
+//
+//  1. write cmd_NAME.go with a nameOptions struct holding its flags, typed
+//     (time.Duration, int64, ...), and func (m *Main) newNameCmd() *cobra.Command
+//     that binds each flag to a field of the struct (cmd.Flags().StringVar(&o.x,
+//     ...)), checks its positional arguments with positional(min, max, what),
+//     and whose RunE calls the command's run function with cmd.Context(), the
+//     options and the arguments, writing to m.Stdout and m.Stderr;
+//  2. list it in (*Main).newRootCmd.
+//
+// An error wrapping errUsage exits 2 (flag errors are wrapped already); the
+// other errors map to exit codes in exitCode. cmd_stats.go is a short example.
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
 	"runtime/pprof"
-	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/harvest-archive/harvest"
 	"github.com/harvest-archive/harvest/internal/peakrss"
@@ -84,7 +100,7 @@ func exitCode(err error, sig os.Signal, stderr io.Writer) int {
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, pflag.ErrHelp):
 		return exitOK
 	case errors.Is(err, errUsage):
 		fmt.Fprintf(stderr, "harvest: %v\n", err)
@@ -111,113 +127,94 @@ type Main struct {
 	Stdout, Stderr io.Writer
 }
 
-type command struct {
-	summary string
-	run     func(m *Main, ctx context.Context, args []string) error
-}
-
-var commands = map[string]command{
-	"crawl":   {"walk a listing and store its records", (*Main).crawl},
-	"export":  {"write the stored records as CSV, JSON or JSON Lines", (*Main).export},
-	"demo":    {"crawl the bundled fixture archive offline, and export it", (*Main).demo},
-	"stats":   {"summarise a database: records, runs, completeness, failures, years", (*Main).stats},
-	"history": {"show the recorded changes of one record", (*Main).history},
-	"reparse": {"run today's parser over captured pages (WARC) and update the records; nothing is fetched", (*Main).reparse},
-	"warc":    {"work on WARC captures: 'warc index DIR' rebuilds their CDXJ indexes", (*Main).warc},
-	"probe":   {"show what the profile and auto find on one listing page", (*Main).probe},
-}
-
-// Run runs the command named by args[0].
+// Run runs the command line args (without the program name).
 func (m *Main) Run(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		m.usage()
-		return fmt.Errorf("%w: no command given", errUsage)
-	}
-	switch args[0] {
-	case "-h", "-help", "--help", "help":
-		m.usage()
-		return nil
-	case "-version", "--version", "version":
-		fmt.Fprintln(m.Stdout, "harvest", harvest.Version)
-		return nil
-	}
-	cmd, ok := commands[args[0]]
-	if !ok {
-		m.usage()
-		return fmt.Errorf("%w: unknown command %q", errUsage, args[0])
-	}
-	return cmd.run(m, ctx, args[1:])
+	root := m.newRootCmd()
+	root.SetArgs(args)
+	return root.ExecuteContext(ctx)
 }
 
-func (m *Main) usage() {
-	fmt.Fprint(m.Stderr, `harvest harvests the paginated search listings of document archives into
+// newRootCmd builds the command tree: every command of harvest is listed here.
+func (m *Main) newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "harvest",
+		Short: "harvest the paginated search listings of document archives",
+		Long: `harvest harvests the paginated search listings of document archives into
 SQLite, and exports them as CSV, JSON or JSON Lines.
 
-Usage:
-  harvest <command> [flags] [arguments]
-
-Commands:
-`)
-	var names []string
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(m.Stderr, "  %-8s %s\n", n, commands[n].summary)
-	}
-	fmt.Fprint(m.Stderr, `
-Run 'harvest <command> --help' for a command's flags.
 Exit codes: 0 complete, 1 error, 2 usage, 3 partial, 4 database locked,
-130/143 interrupted (SIGINT/SIGTERM).
-`)
-}
-
-// newFlags makes a command's flag set; its usage names the command.
-func (m *Main) newFlags(name, args, about string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(m.Stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(m.Stderr, "Usage: harvest %s %s\n\n%s\n\nFlags:\n", name, args, about)
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
-// parse parses flags that may stand before or after the positional
-// arguments, and returns the positional ones.
-func parse(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
+130/143 interrupted (SIGINT/SIGTERM).`,
+		Version:       harvest.Version,
+		SilenceErrors: true, // exitCode reports them, once
+		SilenceUsage:  true,
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return nil
 			}
-			return nil, fmt.Errorf("%w: %v", errUsage, err)
+			msg := fmt.Sprintf("unknown command %q", args[0])
+			if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+				msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(s, " or "))
+			}
+			return fmt.Errorf("%w: %s; run 'harvest --help' for the commands", errUsage, msg)
+		},
+		RunE: func(c *cobra.Command, _ []string) error {
+			fmt.Fprint(m.Stderr, c.UsageString())
+			return fmt.Errorf("%w: no command given", errUsage)
+		},
+	}
+	root.SetOut(m.Stdout) // --help, version, completion
+	root.SetErr(m.Stderr)
+	root.SetVersionTemplate("harvest {{.Version}}\n")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return fmt.Errorf("%w: %v (see 'harvest %s --help')", errUsage, err, strings.TrimPrefix(c.CommandPath(), "harvest "))
+	})
+	root.AddCommand(
+		m.newCrawlCmd(),
+		m.newExportCmd(),
+		m.newDemoCmd(),
+		m.newStatsCmd(),
+		m.newHistoryCmd(),
+		m.newReparseCmd(),
+		m.newWarcCmd(),
+		m.newProbeCmd(),
+		m.newVersionCmd(),
+		m.newManCmd(),
+	)
+	return root
+}
+
+// positional checks a command's count of positional arguments: outside
+// [lo, hi] it is a usage error that says what the command takes.
+func positional(lo, hi int, takes string) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		if len(args) < lo || len(args) > hi {
+			return fmt.Errorf("%w: %s %s, got %d", errUsage, c.Name(), takes, len(args))
 		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
+		return nil
 	}
 }
 
-// logFlags adds --quiet and --verbose; the returned func makes the logger.
-func (m *Main) logFlags(fs *flag.FlagSet) func() *slog.Logger {
-	quiet := fs.Bool("quiet", false, "print only warnings and errors (for cron)")
-	verbose := fs.Bool("verbose", false, "print every page fetched")
-	return func() *slog.Logger {
-		level := slog.LevelInfo
-		if *quiet {
-			level = slog.LevelWarn
-		}
-		if *verbose {
-			level = slog.LevelDebug
-		}
-		return slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: level}))
+// logOptions are the logging flags of the commands that log as they work.
+type logOptions struct {
+	quiet, verbose bool
+}
+
+// addFlags adds --quiet and --verbose to f.
+func (o *logOptions) addFlags(f *pflag.FlagSet) {
+	f.BoolVar(&o.quiet, "quiet", false, "print only warnings and errors (for cron)")
+	f.BoolVar(&o.verbose, "verbose", false, "print every page fetched")
+}
+
+// logger makes the logger the flags ask for, writing to w.
+func (o *logOptions) logger(w io.Writer) *slog.Logger {
+	level := slog.LevelInfo
+	if o.quiet {
+		level = slog.LevelWarn
 	}
+	if o.verbose {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
 }
 
 // openExisting opens a database that must exist already, for reading only:

@@ -15,7 +15,7 @@ var _ store.Copyable = (*DB)(nil)
 // ReadTable calls fn with each row of the table's columns; records come in
 // the order first stored.
 func (db *DB) ReadTable(ctx context.Context, t store.CopyTable, fn func(row []any) error) error {
-	order := map[string]string{"records": "id", "frontier": "walk_id, seq, url", "pages": "url"}[t.Name]
+	order := map[string]string{"records": "id", "frontier": "walk_id, seq, url", "pages": "url", "documents": "url", "files": "id"}[t.Name]
 	if order == "" {
 		order = "id"
 	}
@@ -64,7 +64,7 @@ func (l pgLoader) Load(ctx context.Context, t store.CopyTable, rows [][]any) err
 // Commit moves each id sequence past the ids copied, so that the next walk,
 // run or change gets a new one, and commits.
 func (l pgLoader) Commit(ctx context.Context) error {
-	for _, t := range []string{"walks", "runs", "record_changes", "records"} {
+	for _, t := range []string{"walks", "runs", "record_changes", "records", "files"} {
 		if _, err := l.tx.Exec(ctx, `SELECT setval(pg_get_serial_sequence($1, 'id'), COALESCE((SELECT MAX(id) FROM `+t+`), 0) + 1, false)`, t); err != nil {
 			l.tx.Rollback(ctx)
 			return fmt.Errorf("sequence of %s: %w", t, err)

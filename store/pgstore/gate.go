@@ -50,6 +50,13 @@ func (g *HostGate) SetDelay(d time.Duration) {
 	g.delay = max(g.delay, d)
 }
 
+// Delay is the spacing between request starts now.
+func (g *HostGate) Delay() time.Duration {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.delay
+}
+
 func (g *HostGate) spacing() time.Duration {
 	g.mu.Lock()
 	defer g.mu.Unlock()

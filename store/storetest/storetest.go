@@ -66,6 +66,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Backend) {
 		{"ListingPagesUnderNewestWalk", testListingPages},
 		{"PagesSeenEarlierKeepTheirTime", testSeenAt},
 		{"ReparsedPagesChangeOnlyWhatTheyShow", testReparsed},
+		{"DocumentsDueStoredFailedAndChanged", testDocuments},
+		{"DocumentsAllRefetchesEachOncePerWalk", testDocumentsAll},
+		{"FilesManifestDueAndOrder", testFiles},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			clk := &clock{t: Start}
