@@ -38,6 +38,7 @@ import (
 	"github.com/harvest-archive/harvest"
 	"github.com/harvest-archive/harvest/internal/peakrss"
 	"github.com/harvest-archive/harvest/store"
+	_ "github.com/harvest-archive/harvest/store/pgstore" // --db postgres://...
 )
 
 // Exit codes, as the README documents them.
@@ -175,6 +176,7 @@ Exit codes: 0 complete, 1 error, 2 usage, 3 partial, 4 database locked,
 		m.newStatsCmd(),
 		m.newHistoryCmd(),
 		m.newReparseCmd(),
+		m.newMigrateCmd(),
 		m.newWarcCmd(),
 		m.newProbeCmd(),
 		m.newVersionCmd(),
@@ -217,13 +219,28 @@ func (o *logOptions) logger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
 }
 
+// dbEnv names the environment variable that gives --db its default.
+const dbEnv = "HARVEST_DB"
+
+// addDBFlag adds --db: a SQLite file, or a PostgreSQL URL (postgres://...)
+// that several harvest processes share; HARVEST_DB gives its default.
+func addDBFlag(f *pflag.FlagSet, db *string, what string) {
+	def := os.Getenv(dbEnv)
+	if def == "" {
+		def = "harvest.db"
+	}
+	f.StringVar(db, "db", def, "database: a SQLite `file`"+what+", or a postgres:// URL (any libpq URL); default from "+dbEnv)
+}
+
 // openExisting opens a database that must exist already, for reading only:
 // it works on a read-only copy and while a crawl writes.
-func openExisting(ctx context.Context, path string) (*store.DB, error) {
-	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("database %s: %w", path, err)
+func openExisting(ctx context.Context, dsn string) (store.Backend, error) {
+	if store.IsFile(dsn) {
+		if _, err := os.Stat(dsn); err != nil {
+			return nil, fmt.Errorf("database %s: %w", dsn, err)
+		}
 	}
-	return store.OpenReadOnly(ctx, path)
+	return store.OpenBackend(ctx, dsn, store.OpenOptions{ReadOnly: true})
 }
 
 func oneOf(v string, allowed ...string) bool {
