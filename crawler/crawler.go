@@ -140,6 +140,7 @@ type Store interface {
 // the listing no longer shows as gone.
 func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) {
 	sum := harvest.RunSummary{Outcome: harvest.OutcomeFailed, Mode: harvest.WalkFull}
+	began := time.Now()
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -172,7 +173,7 @@ func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) 
 	}
 	switch {
 	case fleet != nil:
-		if walk, resumed, err = fleet.JoinWalk(ctx, start, listing, cfg.lease()); err != nil {
+		if walk, resumed, err = fleet.JoinWalk(ctx, start, listing, cfg.lease(), began); err != nil {
 			return sum, err
 		}
 	case sum.Mode == harvest.WalkFull:
@@ -303,7 +304,7 @@ func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) 
 		sum.Message = fmt.Sprintf("stopped after %d pages (--max-pages); the next run resumes", cfg.MaxPages)
 	case !finisher:
 		sum.Outcome = harvest.OutcomeComplete
-		sum.Message = "this worker's part of the walk is done; another worker finishes the walk"
+		sum.Message = "this worker's part of the walk is done; another worker finishes the walk (or finished it)"
 	default:
 		sum.Outcome = harvest.OutcomeComplete
 		if c.notBorne > 0 {

@@ -21,8 +21,9 @@ const DefaultLease = 2 * time.Minute
 type Fleet interface {
 	// JoinWalk finds the unfinished full walk of startURL or begins one
 	// (its first page leased to this worker), at once; joined reports an
-	// existing walk.
-	JoinWalk(ctx context.Context, startURL, listing string, lease time.Duration) (w harvest.Walk, joined bool, err error)
+	// existing walk, or one that finished after since (the worker came
+	// late).
+	JoinWalk(ctx context.Context, startURL, listing string, lease time.Duration, since time.Time) (w harvest.Walk, joined bool, err error)
 	// Claim leases a page to this worker; false when it is done or another
 	// worker's lease holds it.
 	Claim(ctx context.Context, walkID int64, url, kind string, lease time.Duration) (bool, error)

@@ -40,8 +40,10 @@ func leaseUntil(n int) string {
 
 // JoinWalk finds the unfinished full walk of startURL or, when there is
 // none, begins one whose first page is leased to this worker, at once: two
-// workers starting together share one walk. joined reports an existing walk.
-func (db *DB) JoinWalk(ctx context.Context, startURL, listing string, lease time.Duration) (w harvest.Walk, joined bool, err error) {
+// workers starting together share one walk. joined reports an existing walk;
+// a walk that finished after since (when this worker began) is joined too:
+// the worker came late and finds nothing left, rather than beginning again.
+func (db *DB) JoinWalk(ctx context.Context, startURL, listing string, lease time.Duration, since time.Time) (w harvest.Walk, joined bool, err error) {
 	err = db.tx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('harvest:walk:' || current_schema() || $1))`, startURL); err != nil {
 			return err
@@ -60,6 +62,19 @@ func (db *DB) JoinWalk(ctx context.Context, startURL, listing string, lease time
 		if !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
+		// A walk the fleet finished since this worker began is this
+		// worker's too (it came late): it is joined, not begun again.
+		var fin string
+		err = tx.QueryRow(ctx, `SELECT id, total, COALESCE(listing, start_url), finished_at FROM walks
+			WHERE start_url = $1 AND kind = 'full' AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1`, startURL).Scan(&w.ID, &total, &w.Listing, &fin)
+		if err == nil && !since.IsZero() && parseTime(fin).After(since) {
+			joined = true
+			return nil
+		}
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		w = harvest.Walk{StartURL: startURL, Kind: harvest.WalkFull, Listing: listing}
 		now := db.now()
 		if err := tx.QueryRow(ctx, `INSERT INTO walks (start_url, started_at, kind, listing) VALUES ($1, $2, 'full', $3) RETURNING id`,
 			startURL, now, listing).Scan(&w.ID); err != nil {

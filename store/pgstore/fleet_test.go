@@ -3,6 +3,7 @@ package pgstore_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -91,7 +92,7 @@ func TestFleetTakesUpADeadWorkersPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, joined, err := dead.JoinWalk(ctx, srv.ListingURL(0), srv.ListingURL(0), lease)
+	w, joined, err := dead.JoinWalk(ctx, srv.ListingURL(0), srv.ListingURL(0), lease, time.Now())
 	if err != nil || joined {
 		t.Fatalf("JoinWalk: %v, joined %v", err, joined)
 	}
@@ -177,5 +178,49 @@ func checkFleet(t *testing.T, u string, srv *fixtures.Server, docs, limit int) {
 	}
 	if len(s.Listings) != 1 || s.Listings[0].Seen != docs {
 		t.Errorf("stats: %+v, want one finished walk that saw %d records", s.Listings, docs)
+	}
+}
+
+// A worker stopped with Ctrl-C (its context cancelled) gives its leases back:
+// another worker takes its pages at once, not after the lease runs out.
+func TestFleetInterruptedWorkerReleasesLeases(t *testing.T) {
+	ctx := context.Background()
+	const delay, limit, docs, lease = 20 * time.Millisecond, 2, 120, time.Hour
+	srv := fixtures.NewServer(fixtures.NewArchive(docs, 13))
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	u := pgtest.URL(t)
+	a, err := pgstore.Open(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	actx, cancel := context.WithCancel(ctx)
+	srv.OnRequest = func(*http.Request) {
+		if srv.Requests() == 6 {
+			cancel()
+		}
+	}
+	if _, err := crawler.Run(actx, fleetConfig(a, srv.ListingURL(0), delay, limit, lease), a); err == nil {
+		t.Fatal("the interrupted worker reports no error")
+	}
+	b, err := pgstore.Open(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	bctx, stop := context.WithTimeout(ctx, 30*time.Second)
+	defer stop()
+	if _, err := crawler.Run(bctx, fleetConfig(b, srv.ListingURL(0), delay, limit, lease), b); err != nil {
+		t.Fatalf("the second worker: %v (waiting on leases the first kept?)", err)
+	}
+	n := 0
+	if err := b.Records(ctx, func(harvest.Record) error { n++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if n != docs {
+		t.Errorf("%d records, want %d", n, docs)
 	}
 }

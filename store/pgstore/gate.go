@@ -12,7 +12,7 @@ import (
 
 // HostGate keeps each host's politeness for every process that shares the
 // database: at most n requests in flight to a host and starts at least delay
-// apart (plus up to a quarter of it at random), and none while the host
+// apart (plus a twentieth and up to a quarter in all at random), and none while the host
 // asked for a pause (Retry-After), whichever worker sends them. The host's
 // next allowed start and its requests in flight live in the database
 // (host_gate, host_slots), times on the database's clock. A slot runs out
@@ -62,7 +62,11 @@ func (g *HostGate) spacing() time.Duration {
 	defer g.mu.Unlock()
 	d := g.delay
 	if d > 0 {
-		d += time.Duration(rand.Int64N(int64(d)/4 + 1))
+		// A twentieth of the delay always, for the time between a grant
+		// and the request on the wire, which differs from process to
+		// process (a worker's own gate has no such spread); then at random
+		// up to a quarter in all, as the single-process gate.
+		d += d/20 + time.Duration(rand.Int64N(int64(d)/5+1))
 	}
 	return d
 }

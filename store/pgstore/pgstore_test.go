@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/harvest-archive/harvest"
 	"github.com/harvest-archive/harvest/store"
@@ -122,5 +123,38 @@ func TestOpenBackendRegistered(t *testing.T) {
 	defer b.Close()
 	if _, ok := b.(*pgstore.DB); !ok {
 		t.Errorf("OpenBackend is a %T, want *pgstore.DB", b)
+	}
+}
+
+// JoinWalk begins a walk, joins it while it runs, joins it once finished
+// only for a worker that began before it finished, and else begins anew.
+func TestJoinWalk(t *testing.T) {
+	ctx := context.Background()
+	db, err := pgstore.Open(ctx, pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	const start = "http://example.org/search"
+	before := time.Now().Add(-time.Hour)
+	w, joined, err := db.JoinWalk(ctx, start, start, time.Minute, before)
+	if err != nil || joined {
+		t.Fatalf("first JoinWalk: joined %v, %v", joined, err)
+	}
+	if ok, _ := db.Claim(ctx, w.ID, start, "", time.Minute); !ok {
+		t.Error("the first page is not this worker's after it began the walk")
+	}
+	w2, joined, err := db.JoinWalk(ctx, start, start, time.Minute, before)
+	if err != nil || !joined || w2.ID != w.ID {
+		t.Fatalf("JoinWalk of a walk in progress: walk %d (want %d), joined %v, %v", w2.ID, w.ID, joined, err)
+	}
+	if err := db.FinishWalk(ctx, w.ID); err != nil {
+		t.Fatal(err)
+	}
+	if w3, joined, err := db.JoinWalk(ctx, start, start, time.Minute, before); err != nil || !joined || w3.ID != w.ID {
+		t.Errorf("a worker that began before the walk finished: walk %d (want %d), joined %v, %v", w3.ID, w.ID, joined, err)
+	}
+	if w4, joined, err := db.JoinWalk(ctx, start, start, time.Minute, time.Now().Add(time.Hour)); err != nil || joined || w4.ID == w.ID {
+		t.Errorf("a worker that began after the walk finished: walk %d (the old is %d), joined %v, %v", w4.ID, w.ID, joined, err)
 	}
 }
