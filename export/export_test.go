@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,6 +25,14 @@ var tricky = []harvest.Record{
 	{URL: "https://a.example/document/3", Title: "Записка А. Микояна в ЦК КПСС", Summary: "毛泽东与金日成谈话记录 — 김일성"},
 	{URL: "https://a.example/document/4?x=1&y=2", Title: "U.S. &amp; Soviet <Draft> Proposal & more", Date: "1956-09-17/1956-09-19", DateText: "September 17-19, 1956"},
 	{URL: "https://a.example/document/5", Title: "=SUM(A1:A2)", Summary: "  leading and trailing spaces  ", DateText: "undated"},
+}
+
+// bounds are the date_start and date_end of tricky's dates.
+var bounds = map[string][2]string{
+	"1956-09-17":            {"1956-09-17", "1956-09-17"},
+	"1956~":                 {"1956-01-01", "1956-12-31"},
+	"1956-09-17/1956-09-19": {"1956-09-17", "1956-09-19"},
+	"":                      {"", ""},
 }
 
 // stored writes tricky into a real database and returns it with the rows as
@@ -55,12 +64,39 @@ func stored(t *testing.T) (*store.DB, []harvest.Record) {
 	return db, rows
 }
 
-func values(rs []harvest.Record) [][]string {
-	out := [][]string{harvest.Fields}
-	for _, r := range rs {
-		out = append(out, r.Values())
+func names(cols []export.Column) []string {
+	var out []string
+	for _, c := range cols {
+		out = append(out, c.Name)
 	}
 	return out
+}
+
+// values are the rows a record export must hold: the record's fields with
+// the date's bounds after the date.
+func values(rs []harvest.Record) [][]string {
+	out := [][]string{names(export.RecordColumns)}
+	for _, r := range rs {
+		v := r.Values()
+		b := bounds[r.Date]
+		out = append(out, append(append(v[:3:3], b[0], b[1]), v[3:]...))
+	}
+	return out
+}
+
+func readJSONL(t *testing.T, b []byte) []map[string]any {
+	t.Helper()
+	var objs []map[string]any
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var o map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &o); err != nil {
+			t.Fatalf("line %q: %v", sc.Text(), err)
+		}
+		objs = append(objs, o)
+	}
+	return objs
 }
 
 func TestExportReadsBack(t *testing.T) {
@@ -78,24 +114,13 @@ func TestExportReadsBack(t *testing.T) {
 			return got
 		}},
 		{"json", func(t *testing.T, b []byte) [][]string {
-			var objs []map[string]string
+			var objs []map[string]any
 			if err := json.Unmarshal(b, &objs); err != nil {
 				t.Fatalf("%v\n%s", err, b)
 			}
-			return fromObjects(objs)
+			return fromObjects(t, objs)
 		}},
-		{"jsonl", func(t *testing.T, b []byte) [][]string {
-			var objs []map[string]string
-			sc := bufio.NewScanner(bytes.NewReader(b))
-			for sc.Scan() {
-				var o map[string]string
-				if err := json.Unmarshal(sc.Bytes(), &o); err != nil {
-					t.Fatalf("line %q: %v", sc.Text(), err)
-				}
-				objs = append(objs, o)
-			}
-			return fromObjects(objs)
-		}},
+		{"jsonl", func(t *testing.T, b []byte) [][]string { return fromObjects(t, readJSONL(t, b)) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.format, func(t *testing.T) {
@@ -114,23 +139,69 @@ func TestExportReadsBack(t *testing.T) {
 	}
 }
 
-func fromObjects(objs []map[string]string) [][]string {
-	out := [][]string{harvest.Fields}
+// fromObjects reads JSON objects back as rows; a null is "" and "" itself
+// must not occur (a missing value is null).
+func fromObjects(t *testing.T, objs []map[string]any) [][]string {
+	t.Helper()
+	out := [][]string{names(export.RecordColumns)}
 	for _, o := range objs {
 		var row []string
-		for _, f := range harvest.Fields {
-			row = append(row, o[f])
+		for _, f := range export.RecordColumns {
+			v, ok := o[f.Name]
+			if !ok {
+				t.Errorf("object without key %s: %v", f.Name, o)
+			}
+			switch v := v.(type) {
+			case nil:
+				row = append(row, "")
+			case string:
+				if v == "" {
+					t.Errorf("key %s is \"\", want null", f.Name)
+				}
+				row = append(row, v)
+			default:
+				t.Errorf("key %s holds %T", f.Name, v)
+			}
 		}
 		out = append(out, row)
 	}
 	return out
 }
 
-// JSON keys come in the order of harvest.Fields, the same as the CSV columns.
+// A missing value is null in JSON and JSONL, an empty field in CSV.
+func TestMissingValues(t *testing.T) {
+	db, _ := stored(t)
+	for _, format := range []string{"json", "jsonl"} {
+		var buf bytes.Buffer
+		if _, err := export.Write(context.Background(), db, format, &buf); err != nil {
+			t.Fatal(err)
+		}
+		out := buf.String()
+		if strings.Contains(out, `:""`) {
+			t.Errorf("%s holds an empty string:\n%s", format, out)
+		}
+		// Record 3 has no date: date, date_start, date_end, date_text are null.
+		for _, want := range []string{`"date":null,"date_start":null,"date_end":null,"date_text":null,"summary":"毛泽东`, `"gone_at":null}`} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s lacks %s:\n%s", format, want, out)
+			}
+		}
+	}
+	var buf bytes.Buffer
+	if _, err := export.Write(context.Background(), db, "csv", &buf); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "https://a.example/document/3,Записка А. Микояна в ЦК КПСС,,,,,") {
+		t.Errorf("csv: missing values are not empty fields:\n%s", buf.String())
+	}
+}
+
+// JSON keys come in the order of the columns, the same as the CSV's.
 func TestJSONKeyOrder(t *testing.T) {
 	var buf bytes.Buffer
-	enc := export.NewJSONLEncoder(&buf, harvest.Fields)
-	if err := enc.Encode(tricky[0].Values()); err != nil {
+	enc := export.NewJSONLEncoder(&buf, export.RecordColumns, export.Options{})
+	v := tricky[0].Values()
+	if err := enc.Encode(append(append(v[:3:3], "1956-09-17", "1956-09-17"), v[3:]...)); err != nil {
 		t.Fatal(err)
 	}
 	enc.Close()
@@ -143,20 +214,47 @@ func TestJSONKeyOrder(t *testing.T) {
 		var v any
 		dec.Decode(&v)
 	}
-	if diff := cmp.Diff(harvest.Fields, keys); diff != "" {
+	if diff := cmp.Diff(names(export.RecordColumns), keys); diff != "" {
 		t.Errorf("keys (-want +got):\n%s", diff)
 	}
 }
 
 func TestEmptyExports(t *testing.T) {
-	for format, want := range map[string]string{"csv": "url,title,date,date_text,summary,listing_url,first_seen,last_seen,gone_at\n", "json": "[]\n", "jsonl": ""} {
+	for format, want := range map[string]string{
+		"csv":   "url,title,date,date_start,date_end,date_text,summary,listing_url,first_seen,last_seen,gone_at\n",
+		"json":  "[]\n",
+		"jsonl": "",
+		"ris":   "",
+		"dc":    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<harvest:records xmlns:harvest=\"https://github.com/harvest-archive/harvest/export\" xmlns:oai_dc=\"http://www.openarchives.org/OAI/2.0/oai_dc/\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">\n</harvest:records>\n",
+	} {
 		var buf bytes.Buffer
-		enc, _ := export.New(format, &buf, harvest.Fields)
-		if err := enc.Close(); err != nil {
+		if _, err := export.Write(context.Background(), records(nil), format, &buf); err != nil {
 			t.Fatal(err)
 		}
 		if buf.String() != want {
 			t.Errorf("empty %s = %q, want %q", format, buf.String(), want)
 		}
+	}
+}
+
+// The encoders take any row stream: New's string columns, one value each.
+func TestNewArbitraryRows(t *testing.T) {
+	var buf bytes.Buffer
+	enc, err := export.New("jsonl", &buf, []string{"a", "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := enc.Encode([]string{"1", ""}); err != nil {
+		t.Fatal(err)
+	}
+	if err := enc.Encode([]string{"1"}); err == nil {
+		t.Error("a short row was written")
+	}
+	enc.Close()
+	if got, want := buf.String(), `{"a":"1","b":null}`+"\n"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if _, err := export.New("xml", &buf, nil); err == nil {
+		t.Error("New took an unknown format")
 	}
 }

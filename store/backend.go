@@ -34,6 +34,9 @@ type Reader interface {
 	// Files calls fn for every downloaded attachment in the manifest, in
 	// the order of Records, then as each page lists them.
 	Files(ctx context.Context, fn func(harvest.FileEntry) error) error
+	// Details calls fn for every record, in the order of Records, with its
+	// stored document page as Documents gives it, or nil when it has none.
+	Details(ctx context.Context, fn func(harvest.Record, *harvest.Document) error) error
 	// Close releases the database (and its lock, if held).
 	Close() error
 }

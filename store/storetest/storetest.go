@@ -69,6 +69,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Backend) {
 		{"DocumentsDueStoredFailedAndChanged", testDocuments},
 		{"DocumentsAllRefetchesEachOncePerWalk", testDocumentsAll},
 		{"FilesManifestDueAndOrder", testFiles},
+		{"DetailsPairEachRecordWithItsDocument", testDetails},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			clk := &clock{t: Start}
