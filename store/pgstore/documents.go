@@ -234,3 +234,39 @@ func (db *DB) Files(ctx context.Context, fn func(harvest.FileEntry) error) error
 	})
 	return unwrapCaller(err, "read files manifest")
 }
+
+// Details calls fn for every record, in the order of Records, with its
+// stored document page, or nil when none is stored: one query.
+func (db *DB) Details(ctx context.Context, fn func(harvest.Record, *harvest.Document) error) error {
+	err := each(ctx, db.pool, `SELECT r.url, r.title, r.date, r.date_text, r.summary, r.listing_url, r.first_seen, r.last_seen, COALESCE(r.gone_at, ''),
+		d.url IS NOT NULL, COALESCE(d.fetch_url, ''), COALESCE(d.node_id, ''), COALESCE(d.title, ''), COALESCE(d.date, ''),
+		COALESCE(d.date_text, ''), COALESCE(d.summary, ''), COALESCE(d.fields, '[]'), COALESCE(d.texts, '[]'), COALESCE(d.links, '[]'),
+		COALESCE(d.status, 0), COALESCE(d.fetched_at, '')
+		FROM records r LEFT JOIN documents d ON d.url = r.url AND d.ok = 1 ORDER BY r.id`, nil, func(rows pgx.Rows) error {
+		var r harvest.Record
+		var d harvest.Document
+		var first, last, gone, fields, texts, links, at string
+		var has bool
+		if err := rows.Scan(&r.URL, &r.Title, &r.Date, &r.DateText, &r.Summary, &r.ListingURL, &first, &last, &gone,
+			&has, &d.FetchURL, &d.NodeID, &d.Title, &d.Date, &d.DateText, &d.Summary, &fields, &texts, &links, &d.Status, &at); err != nil {
+			return err
+		}
+		r.FirstSeen, r.LastSeen, r.GoneAt = parseTime(first), parseTime(last), parseTime(gone)
+		if !has {
+			return callerErr{fn(r, nil)}.orNil()
+		}
+		d.URL = r.URL
+		for _, part := range []struct {
+			name string
+			json string
+			to   any
+		}{{"fields", fields, &d.Fields}, {"texts", texts, &d.Texts}, {"links", links, &d.Links}} {
+			if err := json.Unmarshal([]byte(part.json), part.to); err != nil {
+				return fmt.Errorf("%s of %s: %w", part.name, r.URL, err)
+			}
+		}
+		d.FetchedAt = parseTime(at)
+		return callerErr{fn(r, &d)}.orNil()
+	})
+	return unwrapCaller(err, "read records with their documents")
+}
