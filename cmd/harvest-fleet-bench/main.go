@@ -91,7 +91,7 @@ func (b *bench) run(ctx context.Context, sizes []int) error {
 	fmt.Printf("%d archives of %d documents (%d listing pages each), on 127.0.0.2 to 127.0.0.%d;\n", b.hosts, b.docs, pages, b.hosts+1)
 	fmt.Printf("each host limited to %d request(s) in flight and %s between starts, for the whole fleet.\n\n", b.concurrency, b.delay)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "workers\twall\tlisting pages\tpages/s\tspeed-up\tmost in flight at a host\tstarts closer than the delay\t")
+	fmt.Fprintf(tw, "workers\twall\tlisting pages\tpages/s\tspeed-up\tmost in flight at a host\tstarts < %s apart\tclosest starts\t\n", b.delay-b.delay/10)
 	var base float64
 	for _, w := range sizes {
 		r, err := b.fleet(ctx, w)
@@ -102,7 +102,7 @@ func (b *bench) run(ctx context.Context, sizes []int) error {
 		if base == 0 {
 			base = rate
 		}
-		fmt.Fprintf(tw, "%d\t%.1f s\t%d\t%.1f\t%.2fx\t%d\t%d\t\n", w, r.wall.Seconds(), r.pages, rate, rate/base, r.maxInFlight, r.violations)
+		fmt.Fprintf(tw, "%d\t%.1f s\t%d\t%.1f\t%.2fx\t%d\t%d\t%s\t\n", w, r.wall.Seconds(), r.pages, rate, rate/base, r.maxInFlight, r.violations, r.closest.Round(time.Millisecond))
 	}
 	return tw.Flush()
 }
@@ -113,6 +113,7 @@ type outcome struct {
 	pages       int
 	maxInFlight int
 	violations  int
+	closest     time.Duration // the least time between two starts at one host
 }
 
 // fleet harvests every archive with w workers into a schema of its own.
@@ -172,10 +173,15 @@ func (b *bench) fleet(ctx context.Context, w int) (outcome, error) {
 	if firstErr != nil {
 		return o, firstErr
 	}
+	o.closest = time.Hour
 	for _, srv := range srvs {
-		for _, h := range srv.Log() {
+		log := srv.Log()
+		for i, h := range log {
 			if strings.HasPrefix(h.URI, "/search") {
 				o.pages++
+			}
+			if i > 0 {
+				o.closest = min(o.closest, h.Start.Sub(log[i-1].Start))
 			}
 		}
 		o.maxInFlight = max(o.maxInFlight, srv.MaxInFlight())
