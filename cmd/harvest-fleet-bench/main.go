@@ -63,13 +63,12 @@ func main() {
 }
 
 type bench struct {
-	pg                 string
-	hosts, docs        int
-	delay              time.Duration
-	concurrency        int
-	bin                string
-	dir                string
-	maxInFlight, worst int // over every host of every fleet
+	pg          string
+	hosts, docs int
+	delay       time.Duration
+	concurrency int
+	bin         string
+	dir         string
 }
 
 func (b *bench) run(ctx context.Context, sizes []int) error {
