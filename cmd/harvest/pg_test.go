@@ -82,17 +82,19 @@ func TestMigrateRoundTrip(t *testing.T) {
 }
 
 // The fleet: three `harvest crawl` processes on one PostgreSQL database and
-// one fixture archive, the host limited to 2 requests in flight and 40 ms
+// one fixture archive, the host limited to 2 requests in flight and 100 ms
 // between starts; one is killed (SIGKILL) while it holds pages. Every record
 // is stored once, no page is fetched twice while a lease holds it, the
 // server never sees the limits broken, and the others finish the killed
 // worker's pages and the walk.
 func TestFleetOfProcesses(t *testing.T) {
 	pg := pgtest.URL(t)
-	const docs, delay, lease = 400, 40 * time.Millisecond, 3 * time.Second
+	const docs, delay, lease = 300, 100 * time.Millisecond, 3 * time.Second
 	srv := fixtures.NewServer(fixtures.NewArchive(docs, 21))
 	srv.Robots = "User-agent: *\nAllow: /\n"
-	srv.MinGap = delay - 8*time.Millisecond // leeway for scheduling between the gate and the wire
+	// Leeway for the time between a grant and the server's clock, which a
+	// loaded machine stretches for one process and not another.
+	srv.MinGap = delay * 7 / 10
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
