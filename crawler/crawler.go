@@ -227,6 +227,9 @@ func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) 
 		paging: paging{order: map[string]int{}, handled: map[string]bool{}}, drift: drift{driftAt: -1}, tally: tallies{started: time.Now()}}
 	c.handlers = map[string]handler{kindListing: listingHandler{c}}
 	c.queued(start)
+	if fleet != nil {
+		defer c.heartbeat(ctx)()
+	}
 	if has, err := st.HasPageCache(ctx); err == nil && !has {
 		c.noCache = true
 	}

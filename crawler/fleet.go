@@ -30,6 +30,9 @@ type Fleet interface {
 	// ClaimPending leases up to n pending pages no lease holds, and says
 	// how many pending pages live leases of other workers hold.
 	ClaimPending(ctx context.Context, walkID int64, n int, lease time.Duration) (pages []harvest.PendingPage, leased int, err error)
+	// RenewLeases moves this worker's leases on the walk's pending pages
+	// on, to lease from now (the heartbeat of a live worker).
+	RenewLeases(ctx context.Context, walkID int64, lease time.Duration) error
 	// Unfinished counts the walk's failed and skipped pages, whoever met them.
 	Unfinished(ctx context.Context, walkID int64) (int, error)
 	// ReleaseLeases gives up this worker's leases on pending pages.
@@ -61,6 +64,30 @@ func (c *crawl) claim(ctx context.Context, t task) bool {
 		return false
 	}
 	return ok
+}
+
+// heartbeat renews this worker's leases every third of a lease until stop is
+// called: pages it holds stay its own while they wait for the host's turn,
+// and run out within a lease once it dies.
+func (c *crawl) heartbeat(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(c.cfg.lease() / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := c.fleet.RenewLeases(ctx, c.walk.ID, c.cfg.lease()); err != nil && ctx.Err() == nil {
+					c.log.Warn("renew leases", "err", err)
+				}
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 // sweep takes up, once this worker's own queue is done, the walk's pages

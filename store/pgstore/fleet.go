@@ -149,6 +149,19 @@ func (db *DB) ClaimPending(ctx context.Context, walkID int64, n int, lease time.
 	return pages, leased, nil
 }
 
+// RenewLeases moves on, to lease from now, every lease this worker holds on
+// the walk's pending pages: a live worker's leases never run out, however
+// long its pages wait for the host's turn; a dead worker's, renewed no more,
+// run out within lease.
+func (db *DB) RenewLeases(ctx context.Context, walkID int64, lease time.Duration) error {
+	_, err := db.exec(ctx, `UPDATE frontier SET lease_until = `+leaseUntil(3)+`
+		WHERE walk_id = $1 AND lease_owner = $2 AND state = 'pending'`, walkID, db.worker, lease.Milliseconds())
+	if err != nil {
+		return fmt.Errorf("renew leases: %w", err)
+	}
+	return nil
+}
+
 // Unfinished counts the walk's pages that failed or were skipped: a walk
 // with any is not complete, whichever worker met them.
 func (db *DB) Unfinished(ctx context.Context, walkID int64) (int, error) {

@@ -25,7 +25,7 @@ func fleetConfig(db *pgstore.DB, start string, delay time.Duration, limit int, l
 }
 
 // Three workers started together on one database share one walk: every
-// page is fetched once, every record stored once, the host's limits hold for
+// page is fetched once (leases renewed while pages wait their turn), every record stored once, the host's limits hold for
 // the fleet (never more than the limit in flight, never two starts closer
 // than the delay), and one of them finishes the walk.
 func TestFleetSharesOneWalk(t *testing.T) {
@@ -51,7 +51,10 @@ func TestFleetSharesOneWalk(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sums[i], errs[i] = crawler.Run(ctx, fleetConfig(db, srv.ListingURL(0), delay, limit, time.Minute), db)
+			// A lease shorter than pages wait at the gate (3 workers claim
+			// up to 4 pages each, 60 ms apart): only the heartbeat that
+			// renews them keeps another worker from taking them meanwhile.
+			sums[i], errs[i] = crawler.Run(ctx, fleetConfig(db, srv.ListingURL(0), delay, limit, 400*time.Millisecond), db)
 		}()
 	}
 	wg.Wait()
