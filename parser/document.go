@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -204,7 +205,7 @@ var (
 	fileExtRe   = regexp.MustCompile(`(?i)\.(pdf|jpe?g|png|gif|tiff?|jp2|docx?|odt|rtf|txt|xml|xlsx?|csv|zip|mp3|mp4|wav|djvu|epub)$`)
 	downloadRe  = regexp.MustCompile(`(?i)(^|/)download(/|$)|[?&]download\b`)
 	labelClass  = regexp.MustCompile(`(?i)(^|[-_])label$|^sub-?title$|^label`)
-	valueClass  = regexp.MustCompile(`(?i)(^|[-_])(items?|values?|content)$|^value`)
+	valueClass  = regexp.MustCompile(`(?i)(^|[-_])(items?|values?|text|defin)$|^value`)
 	chromeMatch = cascadia.MustCompile(`nav, header, footer, aside, [role=navigation], [role=banner], [role=contentinfo], .breadcrumb, .menu`)
 )
 
@@ -265,7 +266,8 @@ func ParseDocument(body []byte, pageURL string, p Profile) (harvest.Document, er
 	if len(s.heading) > 0 && len(s.headingValue) > 0 {
 		fields = append(fields, r.headed(bodyNode)...)
 	}
-	if len(fields) == 0 {
+	autoFields := len(fields) == 0
+	if autoFields {
 		fields = r.auto(bodyNode)
 	}
 	sortLocated(fields)
@@ -286,8 +288,17 @@ func ParseDocument(body []byte, pageURL string, p Profile) (harvest.Document, er
 	if doc.Title == "" {
 		doc.Title = autoTitle(root, bodyNode)
 	}
+	if doc.DateText == "" {
+		doc.DateText = autoDate(bodyNode)
+	}
+	if doc.Summary == "" {
+		doc.Summary = metaContent(root, metaDescSel)
+	}
 	if len(s.texts) > 0 {
 		doc.Texts = texts(root, queryOutside(bodyNode, s.texts))
+	}
+	if len(doc.Texts) == 0 {
+		doc.Texts = texts(root, queryOutside(bodyNode, autoTabSel))
 	}
 	if len(s.attaches) > 0 {
 		doc.Links = r.links(queryOutside(bodyNode, s.attaches), false)
@@ -295,16 +306,46 @@ func ParseDocument(body []byte, pageURL string, p Profile) (harvest.Document, er
 	if len(doc.Links) == 0 {
 		doc.Links = r.links(queryOutside(bodyNode, autoLinkSel), true)
 	}
+	if autoFields {
+		doc.Fields = withoutLinkLists(doc.Fields, doc.Links)
+	}
 	doc.NodeID = nodeID(body, s.nodeID)
 	if doc.DateText != "" {
 		doc.Date = NormalizeDate(doc.DateText)
+		if doc.Date == "" {
+			doc.Date = NormalizeDate(stripLabel(doc.DateText)) // "Creation: 1956 September 17"
+		}
 	}
 	// A challenge service's marks can sit on a real page (an injected
-	// script): a page is a challenge only when it holds no document.
-	if len(doc.Fields) == 0 && len(doc.Links) == 0 && len(doc.Texts) == 0 && doc.Summary == "" && IsChallenge(body) {
+	// script): a page is a challenge only when it holds next to nothing of
+	// a document (auto may read a label or two of the challenge's own).
+	if len(doc.Fields) < 3 && len(doc.Links) == 0 && len(doc.Texts) == 0 && doc.Summary == "" && IsChallenge(body) {
 		return harvest.Document{URL: pageURL}, fmt.Errorf("%s: %w", pageURL, harvest.ErrChallenge)
 	}
 	return doc, nil
+}
+
+// withoutLinkLists drops the fields that auto read from a list of the
+// attachment links ("Downloads": "Download PDF", "Scan"), which Links holds.
+func withoutLinkLists(fields []harvest.Field, links []harvest.Link) []harvest.Field {
+	if len(links) == 0 {
+		return fields
+	}
+	label := make(map[string]bool, len(links))
+	for _, l := range links {
+		label[l.Label] = true
+	}
+	out := fields[:0]
+	for _, f := range fields {
+		all := true
+		for _, v := range f.Values {
+			all = all && label[v]
+		}
+		if !all {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // docReader holds what reading one page needs.
@@ -477,28 +518,77 @@ func appendUnique(vals []string, v string) []string {
 }
 
 // values reads the values of a value element: each list item, or each line
-// between <br>s, is one; else its whole text.
+// between <br>s, is one; so is each of two or more children of one kind
+// with nothing but separators (";", ",", "|") between them; a lone wrapper
+// is looked into; else the element's whole text is one value.
 func values(n *html.Node) []string {
-	if n.Type == html.ElementNode {
-		if items := cascadia.QueryAll(n, liSel); len(items) > 0 {
-			var vals []string
-			for _, li := range items {
-				vals = appendUnique(vals, nodeText(li, nil))
-			}
-			return vals
+	if n.Type != html.ElementNode {
+		if t := nodeText(n, nil); t != "" {
+			return []string{t}
 		}
-		if cascadia.Query(n, brSel) != nil {
-			var vals []string
-			for _, line := range brLines(n) {
-				vals = appendUnique(vals, line)
-			}
-			return vals
+		return nil
+	}
+	if items := cascadia.QueryAll(n, liSel); len(items) > 0 {
+		var vals []string
+		for _, li := range items {
+			vals = appendUnique(vals, nodeText(li, nil))
 		}
+		return vals
+	}
+	if cascadia.Query(n, brSel) != nil {
+		var vals []string
+		for _, line := range brLines(n) {
+			vals = appendUnique(vals, line)
+		}
+		return vals
+	}
+	var nodes []*html.Node
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		nodes = append(nodes, c)
+	}
+	if kids, loose := elements(nodes); !loose && len(kids) == 1 {
+		return values(kids[0])
+	}
+	if vals, ok := repeated(nodes); ok {
+		return vals
 	}
 	if t := nodeText(n, nil); t != "" {
 		return []string{t}
 	}
 	return nil
+}
+
+// elements returns the elements among nodes, and whether any text among them
+// is more than white space and separators.
+func elements(nodes []*html.Node) (kids []*html.Node, loose bool) {
+	for _, c := range nodes {
+		switch {
+		case c.Type == html.TextNode:
+			loose = loose || strings.Trim(c.Data, " \t\r\n\u00a0;,|/·•") != ""
+		case c.Type == html.ElementNode && !skipped(c):
+			kids = append(kids, c)
+		}
+	}
+	return kids, loose
+}
+
+// repeated reads nodes that are two or more elements of one kind, with
+// nothing but separators between them, as a value each.
+func repeated(nodes []*html.Node) ([]string, bool) {
+	kids, loose := elements(nodes)
+	if loose || len(kids) < 2 {
+		return nil, false
+	}
+	for _, k := range kids[1:] {
+		if k.DataAtom != kids[0].DataAtom || k.Data != kids[0].Data {
+			return nil, false
+		}
+	}
+	var vals []string
+	for _, k := range kids {
+		vals = appendUnique(vals, nodeText(k, nil))
+	}
+	return vals, true
 }
 
 var (
@@ -548,10 +638,9 @@ func brLines(n *html.Node) []string {
 }
 
 // restValues reads the values of a block after its label: the siblings that
-// follow the label (each a value when they look like items), else the block's
-// text without the label's.
+// follow the label (at the label's level inside the block), up to the next
+// label.
 func restValues(block, label *html.Node) []string {
-	// The label's own level inside the block.
 	top := label
 	for top.Parent != nil && top.Parent != block {
 		top = top.Parent
@@ -559,71 +648,90 @@ func restValues(block, label *html.Node) []string {
 	if top.Parent != block {
 		return nil
 	}
-	var items, rest []*html.Node
-	for sib := top.NextSibling; sib != nil; sib = sib.NextSibling {
-		if sib.Type == html.ElementNode && hasClassMatch(sib, valueClass) {
-			items = append(items, sib)
-		}
-		if sib.Type == html.ElementNode || sib.Type == html.TextNode {
-			rest = append(rest, sib)
-		}
-	}
-	if len(items) > 1 {
-		var vals []string
-		for _, it := range items {
-			vals = append(vals, values(it)...)
-		}
-		return vals
-	}
-	var vals []string
-	var texts []string
-	for _, n := range rest {
-		if n.Type == html.TextNode {
-			if t := collapseSpace(n.Data); t != "" {
-				texts = append(texts, t)
-			}
-			continue
-		}
-		if blockLevel(n) || n.DataAtom == atom.Ul || n.DataAtom == atom.Ol {
-			if len(texts) > 0 {
-				vals = append(vals, strings.Join(texts, " "))
-				texts = nil
-			}
-			vals = append(vals, values(n)...)
-			continue
-		}
-		if t := nodeText(n, nil); t != "" {
-			texts = append(texts, t)
-		}
-	}
-	if len(texts) > 0 {
-		vals = append(vals, collapseSpace(strings.Join(texts, " ")))
-	}
+	vals, _ := siblingValues(top)
 	return vals
 }
 
-func hasClassMatch(n *html.Node, re *regexp.Regexp) bool {
-	cls, _ := hasClassOrAttr(n, "class")
-	for _, c := range strings.Fields(cls) {
-		if re.MatchString(c) {
-			return true
+// siblingValues reads the values in the siblings after label, up to the next
+// sibling that is a label itself (a class ending in "label", or a heading);
+// next is that sibling, or nil. Siblings whose class names them values
+// (field__item, element-text, value...) are a value each, as are list
+// items and lines between <br>s; loose inline text is one value.
+func siblingValues(label *html.Node) (vals []string, next *html.Node) {
+	var items, rest []*html.Node
+	for sib := label.NextSibling; sib != nil; sib = sib.NextSibling {
+		if sib.Type == html.ElementNode && (hasClassMatch(sib, labelClass) || headingLike(sib) || fieldInner.Match(sib) || cascadia.Query(sib, fieldInner) != nil) {
+			next = sib
+			break
 		}
+		if sib.Type == html.ElementNode && !skipped(sib) && hasClassMatch(sib, valueClass) {
+			items = append(items, sib)
+		}
+		if sib.Type == html.ElementNode && !skipped(sib) || sib.Type == html.TextNode {
+			rest = append(rest, sib)
+		}
+	}
+	if len(items) > 0 {
+		for _, it := range items {
+			for _, v := range values(it) {
+				vals = appendUnique(vals, v)
+			}
+		}
+		return vals, next
+	}
+	// Inline values side by side (links, spans): one each. Blocks are read
+	// one by one below, each split as values splits it.
+	if kids, _ := elements(rest); len(kids) > 0 && !blockLevel(kids[0]) {
+		if vals, ok := repeated(rest); ok {
+			return vals, next
+		}
+	}
+	var texts []string
+	flush := func() {
+		if t := collapseSpace(strings.Join(texts, " ")); t != "" {
+			vals = appendUnique(vals, t)
+		}
+		texts = nil
+	}
+	for _, n := range rest {
+		switch {
+		case n.Type == html.TextNode:
+			texts = append(texts, n.Data)
+		case n.DataAtom == atom.Br:
+			flush()
+		case blockLevel(n) || n.DataAtom == atom.Ul || n.DataAtom == atom.Ol:
+			flush()
+			for _, v := range values(n) {
+				vals = appendUnique(vals, v)
+			}
+		default:
+			texts = append(texts, nodeText(n, nil))
+		}
+	}
+	flush()
+	return vals, next
+}
+
+func isHeading(n *html.Node) bool {
+	switch n.DataAtom {
+	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
+		return true
 	}
 	return false
 }
 
 // auto reads label/value pairs by their shape: definition lists, two-column
-// tables, and blocks whose label has a class ending in "label" (Drupal's
-// field--label, Omeka's and CONTENTdm's *-label, ArchivesSpace's).
+// tables, labels with a class ending in "label" (Drupal's field__label,
+// CONTENTdm's field-label, Omeka's) and the values beside them, a heading
+// that opens a small block of its own (Omeka's element, ArchivesSpace's
+// notes), and "<strong>Label:</strong> value" lines. Page chrome (nav,
+// header, footer, aside) is left out.
 func (r docReader) auto(body *html.Node) []located {
 	var out []located
 	var walk func(*html.Node)
 	walk = func(n *html.Node) {
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			if c.Type != html.ElementNode || skipped(c) {
-				continue
-			}
-			if chromeMatch.Match(c) {
+			if c.Type != html.ElementNode || skipped(c) || chromeMatch.Match(c) {
 				continue
 			}
 			switch {
@@ -635,10 +743,35 @@ func (r docReader) auto(body *html.Node) []located {
 					out = append(out, f...)
 					continue
 				}
-			case hasClassMatch(c, labelClass) && c.Parent != nil && c.Parent != body:
-				if f, ok := labelBlock(c); ok {
-					out = append(out, f)
-					return // the rest of this parent is the value
+			case hasClassMatch(c, labelClass) && n != body:
+				label := cleanLabel(nodeText(c, nil))
+				vals, next := siblingValues(c)
+				if label != "" && len(label) <= 80 && len(vals) > 0 {
+					out = append(out, located{at: c, label: label, values: vals})
+					if next == nil {
+						return
+					}
+					c = next.PrevSibling // go on at the next label
+					continue
+				}
+			case n != body && headingLike(c):
+				label := cleanLabel(nodeText(c, nil))
+				vals, next := siblingValues(c)
+				if label != "" && len(label) <= 80 && len(vals) > 0 && len(strings.Join(vals, "")) <= 4000 {
+					out = append(out, located{at: c, label: label, values: vals})
+					if next == nil {
+						return
+					}
+					c = next.PrevSibling
+					continue
+				}
+			case (c.DataAtom == atom.Strong || c.DataAtom == atom.B) && firstElement(n) == c && leadsLine(n, c):
+				label := nodeText(c, nil)
+				if strings.HasSuffix(label, ":") && len(label) <= 60 {
+					if vals, _ := siblingValues(c); len(vals) > 0 {
+						out = append(out, located{at: c, label: cleanLabel(label), values: vals})
+						return
+					}
 				}
 			}
 			walk(c)
@@ -646,6 +779,53 @@ func (r docReader) auto(body *html.Node) []located {
 	}
 	walk(body)
 	return out
+}
+
+// firstElement is n's first element child.
+func firstElement(n *html.Node) *html.Node {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.ElementNode {
+			return c
+		}
+	}
+	return nil
+}
+
+// leadsLine reports whether c starts n's text (no text before it).
+func leadsLine(n, c *html.Node) bool {
+	for x := n.FirstChild; x != c; x = x.NextSibling {
+		if x.Type == html.TextNode && strings.TrimSpace(x.Data) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// fieldInner is what ends the values after a label: another label, a
+// heading, a list of definitions or a table.
+var fieldInner = cascadia.MustCompile("h2, h3, h4, h5, h6, dl, table, [class*=label]")
+
+// headingLike reports whether n is a heading (h2 to h6; h1 is the title) or
+// a wrapper that holds only one.
+func headingLike(n *html.Node) bool {
+	for depth := 0; n != nil && n.Type == html.ElementNode && depth < 3; depth++ {
+		if isHeading(n) {
+			return n.DataAtom != atom.H1
+		}
+		var only *html.Node
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			switch {
+			case c.Type == html.TextNode && strings.TrimSpace(c.Data) != "":
+				return false
+			case c.Type == html.ElementNode && only != nil:
+				return false
+			case c.Type == html.ElementNode:
+				only = c
+			}
+		}
+		n = only
+	}
+	return false
 }
 
 // definitionList reads a <dl>: each <dt> a label, the <dd>s after it its
@@ -722,19 +902,6 @@ func twoColumns(t *html.Node) ([]located, bool) {
 	return out, true
 }
 
-// labelBlock reads a label element and the values beside it in its parent.
-func labelBlock(lab *html.Node) (located, bool) {
-	label := cleanLabel(nodeText(lab, nil))
-	if label == "" || len(label) > 80 {
-		return located{}, false
-	}
-	vals := restValues(lab.Parent, lab)
-	if len(vals) == 0 {
-		return located{}, false
-	}
-	return located{at: lab, label: label, values: vals}, true
-}
-
 // sortLocated puts fields in page order (stable).
 func sortLocated(fields []located) {
 	if len(fields) < 2 {
@@ -754,12 +921,7 @@ func sortLocated(fields []located) {
 		}
 	}
 	walk(root)
-	// insertion sort: few fields
-	for a := 1; a < len(fields); a++ {
-		for b := a; b > 0 && order[fields[b].at] < order[fields[b-1].at]; b-- {
-			fields[b], fields[b-1] = fields[b-1], fields[b]
-		}
-	}
+	slices.SortStableFunc(fields, func(a, b located) int { return order[a.at] - order[b.at] })
 }
 
 // paragraphs is the text of nodes as paragraphs separated by blank lines.
@@ -775,51 +937,66 @@ func paragraphs(nodes []*html.Node) string {
 
 // texts reads text panes and their labels.
 func texts(root *html.Node, panes []*html.Node) []harvest.Text {
+	if len(panes) == 0 {
+		return nil
+	}
+	tabs, ids := tabIndex(root)
 	var out []harvest.Text
 	for i, p := range panes {
 		body := paragraphs([]*html.Node{p})
 		if body == "" {
 			continue
 		}
-		out = append(out, harvest.Text{Label: paneLabel(root, p, i), Body: body})
+		out = append(out, harvest.Text{Label: paneLabel(p, i, tabs, ids), Body: body})
 	}
 	return out
 }
 
-// paneLabel is the label of a tab pane: the text of the tab pointing at it.
-func paneLabel(root, pane *html.Node, i int) string {
-	if id, _ := hasClassOrAttr(pane, "id"); id != "" {
-		var found string
-		firstMatch(root, matchFunc(func(n *html.Node) bool {
-			if n.Type != html.ElementNode || n == pane {
-				return false
-			}
+// tabIndex maps each id that an element points at (href="#id",
+// aria-controls, data-target, data-bs-target) to the text of the first such
+// element with text, and each id to its element.
+func tabIndex(root *html.Node) (tabs map[string]string, ids map[string]*html.Node) {
+	tabs, ids = map[string]string{}, map[string]*html.Node{}
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode {
 			for _, a := range n.Attr {
+				target := ""
 				switch a.Key {
+				case "id":
+					if _, ok := ids[a.Val]; !ok {
+						ids[a.Val] = n
+					}
 				case "href", "data-target", "data-bs-target":
-					if a.Val == "#"+id {
-						return true
+					target, _ = strings.CutPrefix(a.Val, "#")
+					if target == a.Val {
+						target = ""
 					}
 				case "aria-controls":
-					if a.Val == id {
-						return true
-					}
+					target = a.Val
+				}
+				if target != "" && tabs[target] == "" {
+					tabs[target] = nodeText(n, nil)
 				}
 			}
-			return false
-		}), nil, func(n *html.Node) bool {
-			found = nodeText(n, nil)
-			return found != ""
-		})
-		if found != "" {
-			return found
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
 		}
 	}
+	walk(root)
+	return tabs, ids
+}
+
+// paneLabel is the label of a tab pane: the text of the tab pointing at it,
+// else of the element its aria-labelledby names, its data-label, its first
+// heading, or "Text N".
+func paneLabel(pane *html.Node, i int, tabs map[string]string, ids map[string]*html.Node) string {
+	if id, _ := hasClassOrAttr(pane, "id"); id != "" && tabs[id] != "" {
+		return tabs[id]
+	}
 	if by, _ := hasClassOrAttr(pane, "aria-labelledby"); by != "" {
-		if n := firstMatch(root, matchFunc(func(n *html.Node) bool {
-			v, _ := hasClassOrAttr(n, "id")
-			return n.Type == html.ElementNode && v == by
-		}), nil, nil); n != nil {
+		if n := ids[by]; n != nil {
 			if t := nodeText(n, nil); t != "" {
 				return t
 			}
@@ -835,11 +1012,6 @@ func paneLabel(root, pane *html.Node, i int) string {
 	}
 	return fmt.Sprintf("Text %d", i+1)
 }
-
-// matchFunc is a function as a cascadia.Matcher.
-type matchFunc func(*html.Node) bool
-
-func (f matchFunc) Match(n *html.Node) bool { return f(n) }
 
 var headingSel = cascadia.MustCompile("h1, h2, h3, h4, h5, h6")
 
@@ -918,8 +1090,10 @@ func queryOutside(body *html.Node, m cascadia.Matcher) []*html.Node {
 
 // autoTitle is the first <h1> with text, else og:title, else <title>.
 func autoTitle(root, body *html.Node) string {
-	if h := firstMatch(body, h1Sel, nil, func(n *html.Node) bool { return hasText(n, nil) }); h != nil {
-		return nodeText(h, nil)
+	for _, h := range queryOutside(body, h1Sel) {
+		if t := nodeText(h, nil); t != "" {
+			return t
+		}
 	}
 	if m := cascadia.Query(root, metaOGSel); m != nil {
 		v, _ := hasClassOrAttr(m, "content")
@@ -927,6 +1101,32 @@ func autoTitle(root, body *html.Node) string {
 	}
 	if t := cascadia.Query(root, titleTagSel); t != nil {
 		return nodeText(t, nil)
+	}
+	return ""
+}
+
+var (
+	autoDateSel = mustGroup(`time, .date, [class*="date"]`)
+	autoTabSel  = mustGroup(`[role=tabpanel], .tab-pane`)
+	metaDescSel = cascadia.MustCompile(`meta[name=description][content], meta[property="og:description"][content]`)
+)
+
+// autoDate is the text of the first date-like element outside page chrome
+// (a <time>, a class naming a date) whose text reads as a date.
+func autoDate(body *html.Node) string {
+	for _, n := range queryOutside(body, autoDateSel) {
+		if t := nodeText(n, nil); t != "" && len(t) < 80 && isDateText(t) {
+			return t
+		}
+	}
+	return ""
+}
+
+// metaContent is the content of the first meta element sel matches.
+func metaContent(root *html.Node, sel cascadia.Matcher) string {
+	if m := cascadia.Query(root, sel); m != nil {
+		v, _ := hasClassOrAttr(m, "content")
+		return collapseSpace(v)
 	}
 	return ""
 }
@@ -973,4 +1173,15 @@ func first(n *html.Node, sel cascadia.SelectorGroup) *html.Node {
 	}
 	walk(n)
 	return found
+}
+
+// hasClassMatch reports whether one of n's class names matches re.
+func hasClassMatch(n *html.Node, re *regexp.Regexp) bool {
+	cls, _ := hasClassOrAttr(n, "class")
+	for _, c := range strings.Fields(cls) {
+		if re.MatchString(c) {
+			return true
+		}
+	}
+	return false
 }

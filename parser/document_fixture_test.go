@@ -65,3 +65,32 @@ func TestParseDocumentChallenge(t *testing.T) {
 		}
 	}
 }
+
+// Without a profile, auto reads the fixture's document pages to the same
+// title, date, fields, texts and links as the wilson profile (the summary,
+// which only a class names, aside).
+func TestParseDocumentFixtureAuto(t *testing.T) {
+	srv := fixtures.NewServer(fixtures.NewArchive(120, 11))
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	p := mustProfile(t, "auto")
+	for _, d := range srv.Archive.Docs() {
+		resp, err := http.Get(srv.DocURL(d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		got, err := ParseDocument(body, srv.DocURL(d), p)
+		if err != nil {
+			t.Fatalf("%s: %v", d.Slug, err)
+		}
+		want := srv.Document(d)
+		want.Status, want.Summary, got.Summary = 0, "", ""
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("%s (-want +got):\n%s", d.Slug, diff)
+		}
+	}
+}
