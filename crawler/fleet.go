@@ -72,16 +72,17 @@ func (c *crawl) claim(ctx context.Context, t task) bool {
 func (c *crawl) heartbeat(ctx context.Context) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
+	walkID, lease := c.walk.ID, c.cfg.lease() // a fleet's walk is known from the start
 	go func() {
 		defer close(done)
-		t := time.NewTicker(c.cfg.lease() / 3)
+		t := time.NewTicker(lease / 3)
 		defer t.Stop()
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				if err := c.fleet.RenewLeases(ctx, c.walk.ID, c.cfg.lease()); err != nil && ctx.Err() == nil {
+				if err := c.fleet.RenewLeases(ctx, walkID, lease); err != nil && ctx.Err() == nil {
 					c.log.Warn("renew leases", "err", err)
 				}
 			}
