@@ -133,6 +133,14 @@ type RunSummary struct {
 	Mode          string `json:"mode"`           // WalkFull or WalkIncremental
 	Outcome       string `json:"outcome"`        // one of the Outcome constants
 	Message       string `json:"message"`        // why the run ended as it did, when not complete
+	// Document pages and attachments (crawl --details, --files).
+	Documents            int   `json:"documents,omitempty"`              // document pages stored (304 answers included)
+	DocumentsNotModified int   `json:"documents_not_modified,omitempty"` // of those, answered 304 Not Modified
+	FailedDocuments      int   `json:"failed_documents,omitempty"`       // document pages that failed (recorded; retried next run)
+	Files                int   `json:"files,omitempty"`                  // attachments downloaded and put in the manifest
+	FilesPresent         int   `json:"files_present,omitempty"`          // attachments already held, not fetched again
+	FileBytes            int64 `json:"file_bytes,omitempty"`             // bytes of attachments downloaded
+	FailedFiles          int   `json:"failed_files,omitempty"`           // attachments that failed or were not kept (recorded; retried next run)
 }
 
 // Walk is one pass over a listing from its start URL. An interrupted walk is

@@ -14,10 +14,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/harvest-archive/harvest"
 	"github.com/harvest-archive/harvest/fetch"
+	"github.com/harvest-archive/harvest/files"
 	"github.com/harvest-archive/harvest/parser"
 )
 
@@ -57,7 +60,8 @@ type Config struct {
 	// here by Run: no URL harvest stores, logs or reports carries them.
 	Auth *url.Userinfo
 	// Recorder, when set, keeps every HTTP exchange as it crossed the wire
-	// (the WARC writer).
+	// (the WARC writer; a fetch.SpoolRecorder keeps downloads without
+	// holding them in memory).
 	Recorder fetch.Recorder
 	// Limiter, when set, keeps the per-host politeness instead of the
 	// run's own gate: a fleet's, shared through its store (pgstore.HostGate).
@@ -66,6 +70,17 @@ type Config struct {
 	// 0 is DefaultLease.
 	Lease  time.Duration
 	Logger *slog.Logger
+
+	// Details fetches the records' document pages after the listing
+	// (--details, --details=all).
+	Details Details
+	// FilesDir, when set, is where the attachments of the stored document
+	// pages are downloaded (--files), content-addressed (package files).
+	FilesDir    string
+	MaxFileSize int64       // bytes; a larger attachment is not kept (0: no limit)
+	MaxBytes    int64       // bytes of attachments to download in this run (0: no limit)
+	FileTypes   files.Types // attachment types to keep; empty: all
+
 	// Progress, when set, is told how far the run has come as it goes
 	// (see ProgressFunc).
 	Progress ProgressFunc
@@ -84,6 +99,7 @@ func DefaultConfig(startURL string) Config {
 		Backoff:      DefaultBackoff,
 		MaxRetryWait: DefaultMaxRetryWait,
 		MaxBody:      DefaultMaxBody,
+		MaxFileSize:  DefaultMaxFileSize,
 	}
 	if u, err := url.Parse(startURL); err == nil {
 		cfg.Profile = parser.ForHost(u.Hostname())
@@ -123,6 +139,13 @@ type Store interface {
 	MarkGone(ctx context.Context, w harvest.Walk, runID int64) (int, error)
 	FinishWalk(ctx context.Context, walkID int64) error
 	FinishRun(ctx context.Context, runID int64, s harvest.RunSummary) error
+
+	// Document pages and attachments (document.go, attachment.go).
+	DocumentsDue(ctx context.Context, walkID int64, all bool, fn func(harvest.DocumentTask) error) error
+	SaveDocuments(ctx context.Context, docs []harvest.DocumentResult) error
+	FilesDue(ctx context.Context, fn func(harvest.FileTask) error) error
+	SaveFile(ctx context.Context, e harvest.FileEntry, position int) error
+	MarkFileFailed(ctx context.Context, t harvest.FileTask, status int, cause error) error
 }
 
 // Run walks the listing from cfg.StartURL (or takes up its unfinished walk)
@@ -199,7 +222,7 @@ func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) 
 		UserAgent: cfg.UserAgent, Delay: cfg.Delay, Concurrency: cfg.Concurrency, Timeout: cfg.Timeout, MaxBody: cfg.MaxBody,
 		Retry: fetch.Retry{Retries: cfg.Retries, Backoff: cfg.Backoff, MaxWait: cfg.MaxRetryWait},
 		Host:  startURL.Host, Auth: cfg.Auth, HTTPSOnlyAuth: startURL.Scheme == "https", Recorder: cfg.Recorder, Logger: log,
-		Limiter: cfg.Limiter,
+		SpoolDir: cfg.FilesDir, Limiter: cfg.Limiter,
 	})
 	var rules *fetch.Robots
 	if !cfg.IgnoreRobots {
@@ -225,7 +248,17 @@ func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) 
 
 	c := &crawl{cfg: cfg, st: st, f: f, log: log, host: startURL.Host, rules: rules, sum: &sum, start: start, fresh: !resumed, fleet: fleet, walk: walk,
 		paging: paging{order: map[string]int{}, handled: map[string]bool{}}, drift: drift{driftAt: -1}, tally: tallies{started: time.Now()}}
-	c.handlers = map[string]handler{kindListing: listingHandler{c}}
+	c.handlers = map[string]handler{kindListing: listingHandler{c}, kindDocument: documentHandler{c}}
+	var fileDir *files.Dir
+	if cfg.FilesDir != "" {
+		// Opened before anything is fetched: a directory that cannot be
+		// written ends the run at once; partial downloads of an
+		// interrupted run are removed.
+		if fileDir, err = files.Open(cfg.FilesDir); err != nil {
+			return sum, err
+		}
+		c.handlers[kindAttachment] = attachmentHandler{crawl: c, dir: fileDir, spent: &atomic.Int64{}}
+	}
 	c.queued(start)
 	if fleet != nil {
 		defer c.heartbeat(ctx)()
@@ -291,6 +324,9 @@ func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) 
 	if runErr == nil && sum.Mode == harvest.WalkFull && len(c.problems) == 0 && !c.bounded && finisher {
 		runErr = c.repair(ctx)
 	}
+	if runErr == nil && finisher { // in a fleet, the finisher alone fetches the document pages
+		runErr = c.details(ctx)
+	}
 
 	sum.Records, _ = st.WalkRecords(bg, walk.ID)
 	switch {
@@ -324,6 +360,17 @@ func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) 
 		if err := st.FinishWalk(bg, walk.ID); err != nil && runErr == nil {
 			runErr = err
 		}
+	}
+	if runErr == nil && len(c.detailProblems) > 0 {
+		// The walk is done; some document pages or attachments are not:
+		// recorded with their status, and due again next run.
+		msg := fmt.Sprintf("%d document pages and %d attachments failed (due again next run): %s",
+			sum.FailedDocuments, sum.FailedFiles-c.notKept, summarize(c.detailProblems))
+		sum.Outcome, sum.Message = harvest.OutcomePartial, strings.TrimSpace(sum.Message+" "+msg)
+		runErr = fmt.Errorf("%w: %s", harvest.ErrPartial, msg)
+	}
+	if runErr == nil && c.budgetLeft > 0 {
+		sum.Message = strings.TrimSpace(sum.Message + fmt.Sprintf(" byte budget (--max-bytes) spent with %d attachments left; the next run goes on", c.budgetLeft))
 	}
 	sum.Requests = f.Requests()
 	if err := st.FinishRun(bg, c.runID, sum); err != nil && runErr == nil {

@@ -23,6 +23,8 @@ type task struct {
 	// nothing), read by the coordinator before the task is sent, so that
 	// workers never wait on the database.
 	cached *harvest.CachedPage
+	doc    *harvest.DocumentTask // a document page's task (document.go)
+	file   *harvest.FileTask     // an attachment's task (attachment.go)
 }
 
 // A handler does the work of one kind of page. The engine schedules tasks of
@@ -39,6 +41,14 @@ type handler interface {
 	judge(ctx context.Context, r *result) ([]task, error)
 	// stored runs once the page is stored, with what storing it did.
 	stored(r result, cnt harvest.Counts)
+}
+
+// A keeper is a handler whose pages the store keeps apart from listing
+// pages (document pages, attachments): it stores its good results, and
+// records its failures, itself.
+type keeper interface {
+	keep(ctx context.Context, rs []result) error
+	failed(ctx context.Context, r result) error
 }
 
 // crawl is the state of one run that every kind of page shares; paging,
@@ -62,6 +72,13 @@ type crawl struct {
 	fleet    Fleet   // the store's leases, when workers share it (fleet.go)
 	tally    tallies // progress.go
 
+	// Document pages and attachments (document.go, attachment.go).
+	detailProblems []string // failed pages and files: the run is partial, the walk is not held up
+	notKept        int      // attachments of a type not kept: counted as failed, not a problem
+	docsDue        int      // document pages due in this run
+	filesDue       int      // attachments due in this run
+	budgetLeft     int      // attachments left when the byte budget was spent
+
 	paging      // paging.go
 	drift       // drift.go
 	incremental // incremental.go
@@ -83,7 +100,9 @@ type result struct {
 	saveNow     bool     // store it before going on (its outcome steers the walk)
 	drop        bool     // neither store it nor count it as failed (a probe that found nothing)
 	page        harvest.ListingPage
-	err         error // fetch or parse failure
+	doc         harvest.DocumentResult // a document page (document.go)
+	file        fileResult             // an attachment (attachment.go)
+	err         error                  // fetch or parse failure
 }
 
 // do fetches one task at once, on the caller's goroutine.
@@ -142,21 +161,26 @@ func (c *crawl) loop(ctx context.Context, queue []task, first *result) error {
 			if len(queue) == 0 && !c.generate(&queue) {
 				return
 			}
-			if c.cfg.MaxPages > 0 && fetched >= c.cfg.MaxPages {
+			listingPage := queue[0].kind == kindListing
+			if listingPage && c.cfg.MaxPages > 0 && fetched >= c.cfg.MaxPages {
 				c.bounded = true
 				return
 			}
-			c.bounded = false
+			if listingPage {
+				c.bounded = false
+			}
 			t := queue[0]
 			queue = queue[1:]
 			if !c.rules.Allowed(t.url) {
-				c.skip(ctx, t.url, "disallowed by robots.txt")
+				c.skipTask(ctx, t, "disallowed by robots.txt")
 				continue
 			}
-			if !c.claim(ctx, t) {
+			if listingPage && !c.claim(ctx, t) {
 				continue // another worker's (fleet.go)
 			}
-			fetched++
+			if listingPage {
+				fetched++ // --max-pages counts listing pages
+			}
 			inflight++
 			inflightKind[t.kind]++
 			h := c.handlers[t.kind]
@@ -181,9 +205,16 @@ func (c *crawl) loop(ctx context.Context, queue []task, first *result) error {
 			return
 		}
 		c.markHandled(r.url)
+		k, kept := c.handlers[r.kind].(keeper)
 		switch {
 		case r.drop:
 			fetched-- // no listing page: it does not count against --max-pages
+		case r.err != nil && kept:
+			// A document page or an attachment: its failure is its own
+			// table's business, and does not hold up the walk.
+			if err := k.failed(ctx, r); err != nil {
+				stop = err
+			}
 		case r.err != nil:
 			flush()
 			queue = append(queue, next...)
@@ -261,20 +292,42 @@ func urlsOf(tasks []task) []string {
 // save stores good pages in one transaction, then tells each page's handler
 // what storing it did.
 func (c *crawl) save(ctx context.Context, rs []result) error {
-	pages := make([]harvest.PageResult, len(rs))
-	for i, r := range rs {
-		pages[i] = harvest.PageResult{
-			WalkID: c.walk.ID, RunID: c.runID, URL: r.url, Status: r.status, Records: r.page.Records,
-			Total: r.page.Window.Total, Enqueue: append(urlsOf(r.next), r.enqueue...), Charset: r.charset, InvalidBytes: r.invalid,
-			ETag: r.etag, LastModified: r.lastM, Next: r.page.Next, NotModified: r.notModified,
-		}
-	}
 	// The captures of these pages reach the disk before the pages are
 	// committed: after a crash, no page the database holds is missing from
 	// them (the next run fetches again what the database lacks).
 	if s, ok := c.cfg.Recorder.(interface{ Sync() error }); ok {
 		if err := s.Sync(); err != nil {
 			return fmt.Errorf("captures: %w", err)
+		}
+	}
+	// Pages of the kinds a keeper stores go to it, a kind at a time.
+	var listing []result
+	var other map[string][]result
+	for _, r := range rs {
+		if _, ok := c.handlers[r.kind].(keeper); ok {
+			if other == nil {
+				other = map[string][]result{}
+			}
+			other[r.kind] = append(other[r.kind], r)
+			continue
+		}
+		listing = append(listing, r)
+	}
+	for kind, group := range other {
+		if err := c.handlers[kind].(keeper).keep(ctx, group); err != nil {
+			return err
+		}
+	}
+	if len(listing) == 0 {
+		return nil
+	}
+	rs = listing
+	pages := make([]harvest.PageResult, len(rs))
+	for i, r := range rs {
+		pages[i] = harvest.PageResult{
+			WalkID: c.walk.ID, RunID: c.runID, URL: r.url, Status: r.status, Records: r.page.Records,
+			Total: r.page.Window.Total, Enqueue: append(urlsOf(r.next), r.enqueue...), Charset: r.charset, InvalidBytes: r.invalid,
+			ETag: r.etag, LastModified: r.lastM, Next: r.page.Next, NotModified: r.notModified,
 		}
 	}
 	counts, err := c.st.SavePages(ctx, pages)
@@ -286,6 +339,23 @@ func (c *crawl) save(ctx context.Context, rs []result) error {
 		c.handlers[r.kind].stored(r, counts[i])
 	}
 	return nil
+}
+
+// skipTask skips a task robots.txt disallows: a listing page goes to the
+// frontier as skipped; a page of a keeper's kind is recorded as failed there.
+func (c *crawl) skipTask(ctx context.Context, t task, reason string) {
+	if k, ok := c.handlers[t.kind].(keeper); ok {
+		r := result{kind: t.kind, url: t.url, err: fmt.Errorf("%s: %s", t.url, reason)}
+		r.doc.Document.URL, r.file.task = t.url, t.file
+		if t.doc != nil {
+			r.doc.ListingHash = t.doc.ListingHash
+		}
+		if err := k.failed(ctx, r); err != nil {
+			c.log.Warn("record skipped page", "url", t.url, "err", err)
+		}
+		return
+	}
+	c.skip(ctx, t.url, reason)
 }
 
 func (c *crawl) skip(ctx context.Context, u, reason string) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -44,14 +45,22 @@ type tapConn struct {
 // capture is what one exchange sent and received.
 type capture struct {
 	in, out bytes.Buffer
+	// sink, when set, takes what is received instead of in (a download
+	// spooled to disk, never whole in memory); sinkErr is its first error.
+	sink    io.Writer
+	sinkErr error
 }
 
 func (c *tapConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	if n > 0 {
 		c.mu.Lock()
-		if c.cur != nil {
-			c.cur.in.Write(p[:n])
+		if cp := c.cur; cp != nil && cp.sink != nil {
+			if _, err := cp.sink.Write(p[:n]); err != nil && cp.sinkErr == nil {
+				cp.sinkErr = err
+			}
+		} else if cp != nil {
+			cp.in.Write(p[:n])
 		}
 		c.mu.Unlock()
 	}
@@ -71,8 +80,12 @@ func (c *tapConn) Write(p []byte) (int, error) {
 }
 
 // begin starts the capture of a new exchange on the connection.
-func (c *tapConn) begin() *capture {
-	cp := &capture{}
+func (c *tapConn) begin() *capture { return c.beginTo(nil) }
+
+// beginTo starts the capture of a new exchange whose received bytes go to
+// sink (nil: kept in memory).
+func (c *tapConn) beginTo(sink io.Writer) *capture {
+	cp := &capture{sink: sink}
 	c.mu.Lock()
 	c.cur = cp
 	c.mu.Unlock()

@@ -48,6 +48,9 @@ type Config struct {
 	// Limiter, when set, keeps the per-host limits instead of a Gate of
 	// Delay and Concurrency of this client's own (a fleet's shared one).
 	Limiter Limiter
+	// SpoolDir is where a download's exchange is spooled while it is
+	// recorded (see Client.Download); "" is the system's temporary directory.
+	SpoolDir string
 }
 
 // Response is one answer, its body decoded to UTF-8 when it is text.
@@ -87,12 +90,14 @@ func (e *Error) Unwrap() error { return e.Err }
 // Client sends GET requests through colly's request lifecycle, over the
 // transport layers of this package, retrying what can succeed later.
 type Client struct {
-	c        *colly.Collector
-	gate     Limiter
-	retry    Retry
-	halted   atomic.Bool
-	requests atomic.Int64
-	retries  atomic.Int64
+	c         *colly.Collector
+	dl        *http.Client // downloads (Download): streamed, over the same gate and connections
+	userAgent string
+	gate      Limiter
+	retry     Retry
+	halted    atomic.Bool
+	requests  atomic.Int64
+	retries   atomic.Int64
 }
 
 // Keys of the per-request values kept in colly's context.
@@ -133,6 +138,22 @@ func New(ctx context.Context, cfg Config) *Client {
 	}
 	rt = &politeness{next: rt, gate: cl.gate, timeout: cfg.Timeout, halted: &cl.halted, requests: &cl.requests}
 
+	// Downloads take the same layers but the innermost (which holds a body
+	// whole) and the outermost (which frees the host's slot when the header
+	// is in): see download.go.
+	var dl http.RoundTripper = &spooling{base: base, maxBody: cfg.MaxBody, recorder: cfg.Recorder, dir: cfg.SpoolDir, proxy: base.Proxy}
+	dl = &pausing{next: dl, gate: cl.gate, maxPause: cfg.Retry.MaxWait, log: log}
+	dl = &refusing{next: dl, halted: &cl.halted}
+	if cfg.Auth != nil && cfg.Host != "" {
+		pass, _ := cfg.Auth.Password()
+		dl = &authorizing{next: dl, host: cfg.Host, user: cfg.Auth.Username(), pass: pass, httpsOnly: cfg.HTTPSOnlyAuth}
+	}
+	dl = &holding{next: dl, gate: cl.gate, timeout: cfg.Timeout, halted: &cl.halted, requests: &cl.requests}
+	cl.userAgent = cfg.UserAgent
+	cl.dl = &http.Client{Transport: dl, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		return checkRedirect(cfg.Host, req, via)
+	}}
+
 	c := colly.NewCollector(colly.StdlibContext(ctx))
 	// NewCollector lets COLLY_* environment variables override options: set
 	// everything that matters here after it.
@@ -149,18 +170,7 @@ func New(ctx context.Context, cfg Config) *Client {
 	c.WithTransport(rt)
 	c.SetRequestTimeout(0) // the politeness layer times each request from its turn
 	c.SetRedirectHandler(func(req *http.Request, via []*http.Request) error {
-		if len(via) >= 10 {
-			return fmt.Errorf("%w: stopped after 10 redirects from %s", ErrRedirectLoop, via[0].URL)
-		}
-		for _, v := range via {
-			if v.URL.String() == req.URL.String() {
-				return fmt.Errorf("%w: %s redirects back to itself", ErrRedirectLoop, req.URL)
-			}
-		}
-		if cfg.Host != "" && !strings.EqualFold(req.URL.Host, cfg.Host) {
-			return fmt.Errorf("%w: %s", ErrOffHost, req.URL)
-		}
-		return nil
+		return checkRedirect(cfg.Host, req, via)
 	})
 	// colly turns a body into UTF-8 itself when the header names a charset,
 	// without saying which bytes were invalid: keep the header's word for
@@ -175,6 +185,23 @@ func New(ctx context.Context, cfg Config) *Client {
 	c.OnResponse(cl.onResponse)
 	cl.c = c
 	return cl
+}
+
+// checkRedirect refuses a redirect loop, a tenth redirect, and a redirect
+// to a host other than host (when set).
+func checkRedirect(host string, req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return fmt.Errorf("%w: stopped after 10 redirects from %s", ErrRedirectLoop, via[0].URL)
+	}
+	for _, v := range via {
+		if v.URL.String() == req.URL.String() {
+			return fmt.Errorf("%w: %s redirects back to itself", ErrRedirectLoop, req.URL)
+		}
+	}
+	if host != "" && !strings.EqualFold(req.URL.Host, host) {
+		return fmt.Errorf("%w: %s", ErrOffHost, req.URL)
+	}
+	return nil
 }
 
 // onResponse decodes a text body. A refusal status is a bot challenge when

@@ -91,14 +91,7 @@ func (db *DB) SaveDocuments(ctx context.Context, docs []harvest.DocumentResult) 
 				if links, err = jsonOf(d.Links); err != nil {
 					break
 				}
-				_, err = tx.ExecContext(ctx, `INSERT INTO documents (url, fetch_url, node_id, title, date, date_text, summary, fields, texts, links,
-					ok, status, error, attempts, etag, last_modified, listing_hash, walk_id, fetched_at)
-					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, '', 0, ?, ?, ?, ?, ?)
-					ON CONFLICT (url) DO UPDATE SET fetch_url = excluded.fetch_url, node_id = excluded.node_id, title = excluded.title,
-					date = excluded.date, date_text = excluded.date_text, summary = excluded.summary, fields = excluded.fields,
-					texts = excluded.texts, links = excluded.links, ok = 1, status = excluded.status, error = '', attempts = 0,
-					etag = excluded.etag, last_modified = excluded.last_modified, listing_hash = excluded.listing_hash,
-					walk_id = excluded.walk_id, fetched_at = excluded.fetched_at`,
+				_, err = tx.StmtContext(ctx, db.stmts.docSave).ExecContext(ctx,
 					d.URL, d.FetchURL, d.NodeID, d.Title, d.Date, d.DateText, d.Summary, string(fields), string(texts), string(links),
 					d.Status, r.ETag, r.LastModified, r.ListingHash, r.WalkID, at)
 			}
@@ -110,6 +103,17 @@ func (db *DB) SaveDocuments(ctx context.Context, docs []harvest.DocumentResult) 
 	})
 	return err
 }
+
+// saveDocumentSQL stores a fetched document page (SaveDocuments); prepared
+// once, at Open.
+const saveDocumentSQL = `INSERT INTO documents (url, fetch_url, node_id, title, date, date_text, summary, fields, texts, links,
+	ok, status, error, attempts, etag, last_modified, listing_hash, walk_id, fetched_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, '', 0, ?, ?, ?, ?, ?)
+	ON CONFLICT (url) DO UPDATE SET fetch_url = excluded.fetch_url, node_id = excluded.node_id, title = excluded.title,
+	date = excluded.date, date_text = excluded.date_text, summary = excluded.summary, fields = excluded.fields,
+	texts = excluded.texts, links = excluded.links, ok = 1, status = excluded.status, error = '', attempts = 0,
+	etag = excluded.etag, last_modified = excluded.last_modified, listing_hash = excluded.listing_hash,
+	walk_id = excluded.walk_id, fetched_at = excluded.fetched_at`
 
 // jsonOf encodes v, an empty slice as [].
 func jsonOf[T any](v []T) ([]byte, error) {
@@ -142,6 +146,16 @@ func (db *DB) Documents(ctx context.Context, fn func(harvest.Document) error) er
 		}
 		if err := json.Unmarshal([]byte(links), &d.Links); err != nil {
 			return fmt.Errorf("links of %s: %w", d.URL, err)
+		}
+		// Empty lists read back as none, as they were given.
+		if len(d.Fields) == 0 {
+			d.Fields = nil
+		}
+		if len(d.Texts) == 0 {
+			d.Texts = nil
+		}
+		if len(d.Links) == 0 {
+			d.Links = nil
 		}
 		d.FetchedAt, _ = time.Parse(time.RFC3339, at)
 		return fn(d)

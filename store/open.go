@@ -112,6 +112,7 @@ func (db *DB) prepare(ctx context.Context) error {
 			ON CONFLICT (walk_id, url) DO NOTHING`, true},
 		{&db.stmts.cache, `SELECT etag, last_modified, next_url, total FROM pages WHERE url = ?`, false},
 		{&db.stmts.known, `SELECT seq, state FROM frontier WHERE walk_id = ? AND url = ?`, false},
+		{&db.stmts.docSave, saveDocumentSQL, true},
 	} {
 		if s.write && db.readOnly {
 			continue

@@ -24,6 +24,7 @@ type DB struct {
 		enqueue, done, keep, cache, hash *sql.Stmt
 		reSel, reUpd, rePage, reFront    *sql.Stmt // re-parse // frontier and pages
 		known                            *sql.Stmt
+		docSave                          *sql.Stmt // documents.go
 	}
 	// Now gives the time stamps; tests replace it (or pass WithClock).
 	Now func() time.Time

@@ -38,6 +38,17 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 4 && os.Args[1] == "floor-details" {
+		pages, _ := strconv.Atoi(os.Args[3])
+		parallel, _ := strconv.Atoi(os.Args[4])
+		err := floorDetails(os.Args[2], pages, parallel)
+		peakrss.WriteIfAsked()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "floor-details:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if len(os.Args) > 2 && os.Args[1] == "floor" {
 		err := floor(os.Args[2])
 		peakrss.WriteIfAsked()
@@ -54,7 +65,14 @@ func main() {
 	concurrency := flag.Int("concurrency", 4, "harvest --concurrency for the concurrent runs")
 	harvestBin := flag.String("harvest", "", "harvest binary (default: build ./cmd/harvest)")
 	keep := flag.Bool("keep", false, "keep the work directory")
+	flag.IntVar(&detailsDocs, "details-docs", 16364, "documents in the archive of the --details run: listing + document pages (0: skip)")
+	flag.IntVar(&detailsConcurrency, "details-concurrency", 16, "--concurrency of the --details run and its floor")
+	flag.Int64Var(&bigFileMB, "big-file", 0, "MB of the large attachment whose download is measured (0: skip)")
+	only := flag.String("only", "", "run only this part: details (the --details and large-file runs)")
 	flag.Parse()
+	if *only == "details" {
+		*big, *latency, onlyDetails = 0, 0, true
+	}
 	if err := run(context.Background(), *docs, *big, *latencyDocs, *concurrency, *latency, *harvestBin, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "harvest-bench:", err)
 		os.Exit(1)
@@ -156,6 +174,9 @@ func run(ctx context.Context, docs, big, latencyDocs, concurrency int, latency t
 	profile := filepath.Join(dir, "newest-first.json")
 	if err := os.WriteFile(profile, []byte(`{"name": "fixture", "newest_first": true}`+"\n"), 0o644); err != nil {
 		return err
+	}
+	if onlyDetails {
+		return runDetails(ctx, dir, harvestBin, self)
 	}
 	harvest := func(args ...string) *exec.Cmd { return exec.CommandContext(ctx, harvestBin, args...) }
 	pages := (docs + 9) / 10
@@ -305,5 +326,5 @@ func run(ctx context.Context, docs, big, latencyDocs, concurrency int, latency t
 	}
 	tw.Flush()
 	fmt.Println("\nvs floor: the floor's wall time over the run's (above 1 is faster than the floor).")
-	return nil
+	return runDetails(ctx, dir, harvestBin, self)
 }

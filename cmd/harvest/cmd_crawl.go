@@ -14,6 +14,7 @@ import (
 
 	"github.com/harvest-archive/harvest"
 	"github.com/harvest-archive/harvest/crawler"
+	"github.com/harvest-archive/harvest/files"
 	"github.com/harvest-archive/harvest/parser"
 	"github.com/harvest-archive/harvest/store"
 	"github.com/harvest-archive/harvest/store/pgstore"
@@ -22,11 +23,13 @@ import (
 
 // crawlOptions are the flags of `harvest crawl`.
 type crawlOptions struct {
-	db      string
-	profile string
-	cfg     crawler.Config
-	warc    warcOptions
-	log     logOptions
+	db        string
+	profile   string
+	cfg       crawler.Config
+	warc      warcOptions
+	log       logOptions
+	details   string // --details[=all]
+	fileTypes string // --file-types
 }
 
 func (m *Main) newCrawlCmd() *cobra.Command {
@@ -60,6 +63,12 @@ func (m *Main) newCrawlCmd() *cobra.Command {
 	f.StringVar(&o.warc.prefix, "warc-prefix", warc.DefaultPrefix, "WARC file names are PREFIX-TIMESTAMP-SERIAL.warc.gz")
 	f.DurationVar(&o.cfg.Lease, "lease", crawler.DefaultLease, "with a postgres:// --db, which several workers share: how long a worker holds a page it fetches before another may take it (a dead worker's pages wait this long)")
 	f.BoolVar(&o.cfg.Incremental, "incremental", false, "walk the listing newest first and stop at the first page with nothing new (needs a profile that knows the order; else a full walk with conditional requests)")
+	f.StringVar(&o.details, "details", "", "after the listing, fetch each record's document page when new, changed in the listing, or failed last time; --details=all: every page (conditionally)")
+	f.Lookup("details").NoOptDefVal = "new"
+	f.StringVar(&o.cfg.FilesDir, "files", "", "download every attachment of the stored document pages into this `directory`, named by SHA-256 (implies --details)")
+	f.Int64Var(&o.cfg.MaxFileSize, "max-file-size", d.MaxFileSize, "largest attachment kept, in `bytes` (0: no limit)")
+	f.Int64Var(&o.cfg.MaxBytes, "max-bytes", 0, "attachment `bytes` to download in this run (0: no limit); the next run goes on")
+	f.StringVar(&o.fileTypes, "file-types", "", "attachment types to keep, as `extensions` (pdf,jpg): by content type or extension (default all)")
 	o.log.addFlags(f)
 	o.cfg.Backoff = d.Backoff
 	cmd.RegisterFlagCompletionFunc("profile", completeProfiles)
@@ -83,7 +92,27 @@ func (o *crawlOptions) check(args []string) error {
 		return fmt.Errorf("%w: --warc-max-size must be positive", errUsage)
 	case o.cfg.Delay < 0 || o.cfg.Timeout <= 0 || o.cfg.MaxRetryWait < 0 || o.cfg.Retries < 0 || o.cfg.MaxPages < 0 || o.cfg.MaxBody <= 0:
 		return fmt.Errorf("%w: --delay, --retries and --max-pages cannot be negative; --timeout and --max-body must be positive", errUsage)
+	case o.cfg.MaxFileSize < 0 || o.cfg.MaxBytes < 0:
+		return fmt.Errorf("%w: --max-file-size and --max-bytes cannot be negative", errUsage)
 	}
+	switch o.details {
+	case "", "none", "false":
+		o.cfg.Details = crawler.DetailsNone
+	case "new", "true":
+		o.cfg.Details = crawler.DetailsNew
+	case "all":
+		o.cfg.Details = crawler.DetailsAll
+	default:
+		return fmt.Errorf("%w: --details=%s: want --details or --details=all", errUsage, o.details)
+	}
+	if o.cfg.FilesDir != "" && o.cfg.Details == crawler.DetailsNone {
+		o.cfg.Details = crawler.DetailsNew // attachments are found on document pages
+	}
+	types, err := files.ParseTypes(o.fileTypes)
+	if err != nil {
+		return fmt.Errorf("%w: --file-types: %v", errUsage, err)
+	}
+	o.cfg.FileTypes = types
 	return nil
 }
 
@@ -189,6 +218,12 @@ func report(log *slog.Logger, s harvest.RunSummary) {
 	}
 	if s.TotalReported > 0 {
 		attrs = append(attrs, "listing_total", s.TotalReported, "missing", s.TotalReported-s.Records)
+	}
+	if s.Documents+s.FailedDocuments > 0 {
+		attrs = append(attrs, "documents", s.Documents, "documents_not_modified", s.DocumentsNotModified, "failed_documents", s.FailedDocuments)
+	}
+	if s.Files+s.FilesPresent+s.FailedFiles > 0 {
+		attrs = append(attrs, "files", s.Files, "files_present", s.FilesPresent, "file_bytes", s.FileBytes, "failed_files", s.FailedFiles)
 	}
 	if s.Message != "" {
 		attrs = append(attrs, "note", s.Message)

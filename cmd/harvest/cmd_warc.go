@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"strconv"
 	"time"
@@ -25,6 +26,12 @@ type warcOptions struct {
 type recorder struct{ w *warc.Writer }
 
 func (r recorder) Record(ex fetch.Exchange) error { return r.w.Write(warc.Exchange(ex)) }
+
+// RecordSpooled records a download from its spool file (fetch.SpoolRecorder):
+// an attachment goes into the WARC without being held in memory.
+func (r recorder) RecordSpooled(ex fetch.Exchange, response io.ReaderAt, size int64) error {
+	return r.w.WriteSpooled(warc.Exchange(ex), response, size)
+}
 
 // Sync puts what was recorded on disk; the crawl calls it before it commits
 // the pages.
