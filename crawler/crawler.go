@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -59,6 +60,9 @@ type Config struct {
 	// Credentials in StartURL itself (http://user:pass@host/...) are moved
 	// here by Run: no URL harvest stores, logs or reports carries them.
 	Auth *url.Userinfo
+	// Header is sent with every request (a site that wants a token or a
+	// cookie); the User-Agent is UserAgent.
+	Header http.Header
 	// Recorder, when set, keeps every HTTP exchange as it crossed the wire
 	// (the WARC writer; a fetch.SpoolRecorder keeps downloads without
 	// holding them in memory).
@@ -222,6 +226,7 @@ func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) 
 		UserAgent: cfg.UserAgent, Delay: cfg.Delay, Concurrency: cfg.Concurrency, Timeout: cfg.Timeout, MaxBody: cfg.MaxBody,
 		Retry: fetch.Retry{Retries: cfg.Retries, Backoff: cfg.Backoff, MaxWait: cfg.MaxRetryWait},
 		Host:  startURL.Host, Auth: cfg.Auth, HTTPSOnlyAuth: startURL.Scheme == "https", Recorder: cfg.Recorder, Logger: log,
+		Header:   cfg.Header,
 		SpoolDir: cfg.FilesDir, Limiter: cfg.Limiter,
 	})
 	var rules *fetch.Robots

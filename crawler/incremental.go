@@ -16,7 +16,9 @@ type incremental struct {
 // incrementalStart returns the page an incremental walk starts from and the
 // walk's mode: the listing ordered newest first by the profile's query, or as
 // it is when the profile says it already is. A profile that knows no such
-// order gives a full walk with conditional requests, and a warning.
+// order gives a full walk with conditional requests, said as information, not
+// as a warning: it is how every run of that listing goes, and a scheduled run
+// under --quiet (cron) must print nothing on a healthy night.
 func incrementalStart(cfg Config, listing string, log *slog.Logger) (start, mode string, err error) {
 	switch p := cfg.Profile; {
 	case p.NewestFirstQuery != "":
@@ -27,7 +29,7 @@ func incrementalStart(cfg Config, listing string, log *slog.Logger) (start, mode
 	case p.NewestFirst:
 		return listing, harvest.WalkIncremental, nil
 	default:
-		log.Warn("--incremental: the profile knows no newest-first order for this listing; walking all of it with conditional requests", "profile", p.Name)
+		log.Info("--incremental: the profile knows no newest-first order for this listing; walking all of it with conditional requests", "profile", p.Name)
 		return listing, harvest.WalkFull, nil
 	}
 }

@@ -164,6 +164,10 @@ func TestIncrementalWithoutOrder(t *testing.T) {
 	if !strings.Contains(logs.String(), "knows no newest-first order") {
 		t.Errorf("--incremental did not say it walks the whole listing:\n%s", logs.String())
 	}
+	// As information: a nightly run under --quiet prints nothing for it.
+	if strings.Contains(logs.String(), "level=WARN") {
+		t.Errorf("said as a warning:\n%s", logs.String())
+	}
 }
 
 // A re-crawl against a server that honours conditional requests downloads no

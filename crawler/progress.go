@@ -75,7 +75,8 @@ func (t *tallies) of(kind string) *Tally {
 func (t *tallies) done(kind string)   { t.of(kind).Done++ }
 func (t *tallies) failed(kind string) { t.of(kind).Failed++ }
 
-// addBytes counts bytes received for a page of kind (a handler's business).
+// addBytes counts bytes received for a page of kind (a handler's business:
+// the attachments' handler counts the files' bytes).
 func (t *tallies) addBytes(kind string, n int64) { t.of(kind).Bytes += n }
 
 // progress reports the run's progress to cfg.Progress, when set: queue and

@@ -62,3 +62,22 @@ func TestProgressCountsFailures(t *testing.T) {
 		t.Errorf("listing %+v, want 4 done and 1 failed", last.Listing)
 	}
 }
+
+// Document pages and attachments are counted in their own tallies.
+func TestProgressCountsDocumentsAndFiles(t *testing.T) {
+	srv := serveWith(t, 30, nil)
+	db := openDB(t, filepath.Join(t.TempDir(), "h.db"))
+	cfg := detailsConfig(srv, t.TempDir())
+	var last crawler.Progress
+	cfg.Progress = func(p crawler.Progress) { last = p }
+	if _, err := crawl(t, db, cfg); err != nil {
+		t.Fatal(err)
+	}
+	files := manifest(t, db)
+	if last.Listing.Done != 3 || last.Documents.Done != 30 || last.Documents.Left != 0 {
+		t.Errorf("listing %+v, documents %+v; want 3 listing pages, 30 documents", last.Listing, last.Documents)
+	}
+	if last.Files.Done+last.Files.Failed != len(files) || len(files) == 0 {
+		t.Errorf("files %+v, the manifest has %d", last.Files, len(files))
+	}
+}

@@ -48,6 +48,9 @@ type Config struct {
 	// Limiter, when set, keeps the per-host limits instead of a Gate of
 	// Delay and Concurrency of this client's own (a fleet's shared one).
 	Limiter Limiter
+	// Header is sent with every request (robots.txt included), under the
+	// request's own fields (a conditional request's validators).
+	Header http.Header
 	// SpoolDir is where a download's exchange is spooled while it is
 	// recorded (see Client.Download); "" is the system's temporary directory.
 	SpoolDir string
@@ -98,6 +101,7 @@ type Client struct {
 	halted    atomic.Bool
 	requests  atomic.Int64
 	retries   atomic.Int64
+	header    http.Header
 }
 
 // Keys of the per-request values kept in colly's context.
@@ -108,7 +112,7 @@ const (
 
 // New makes a client for one run; ctx cancels every request it sends.
 func New(ctx context.Context, cfg Config) *Client {
-	cl := &Client{gate: cfg.Limiter, retry: cfg.Retry}
+	cl := &Client{gate: cfg.Limiter, retry: cfg.Retry, header: cfg.Header.Clone()}
 	if cl.gate == nil {
 		cl.gate = NewGate(cfg.Delay, cfg.Concurrency)
 	}
@@ -272,6 +276,9 @@ func (cl *Client) Get(ctx context.Context, u string, hdr http.Header) (*Response
 
 func (cl *Client) once(u string, hdr http.Header) (*Response, error) {
 	h := http.Header{}
+	for k, v := range cl.header {
+		h[k] = v
+	}
 	for k, v := range hdr {
 		h[k] = v
 	}

@@ -86,6 +86,9 @@ func (cl *Client) downloadOnce(ctx context.Context, u string, hdr http.Header, a
 	if err != nil {
 		return &Error{URL: u, Err: err}
 	}
+	for k, v := range cl.header { // Config.Header, as on every request
+		req.Header[k] = v
+	}
 	for k, v := range hdr {
 		req.Header[k] = v
 	}

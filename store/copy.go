@@ -20,7 +20,7 @@ var CopyTables = []CopyTable{
 	{"walks", []string{"id", "start_url", "started_at", "finished_at", "total", "kind", "listing"}},
 	{"frontier", []string{"walk_id", "url", "seq", "state", "attempts", "status", "error", "records", "updated_at", "charset", "invalid_bytes", "kind"}},
 	{"runs", []string{"id", "walk_id", "start_url", "started_at", "finished_at", "pages", "requests", "records_new", "records_updated",
-		"records_unchanged", "failed_pages", "total_reported", "outcome", "message", "mode", "not_modified", "records_gone", "repaired_pages"}},
+		"records_unchanged", "failed_pages", "total_reported", "outcome", "message", "mode", "not_modified", "records_gone", "repaired_pages", "records"}},
 	{"records", []string{"url", "title", "date", "date_text", "summary", "listing_url", "first_seen", "last_seen", "last_walk", "gone_at"}},
 	{"record_changes", []string{"id", "url", "changed_at", "field", "old_value", "new_value", "listing_url", "run_id"}},
 	{"pages", []string{"url", "etag", "last_modified", "next_url", "total", "record_urls", "fetched_at", "records_hash"}},

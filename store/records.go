@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -175,6 +176,25 @@ func (db *DB) Records(ctx context.Context, fn func(harvest.Record) error) error 
 		return fmt.Errorf("read records: %w", err)
 	}
 	return nil
+}
+
+// Record returns the stored record of url (canonical, as stored), and
+// whether there is one.
+func (db *DB) Record(ctx context.Context, url string) (harvest.Record, bool, error) {
+	var r harvest.Record
+	var first, last, gone string
+	err := db.db.QueryRowContext(ctx, `SELECT url, title, date, date_text, summary, listing_url, first_seen, last_seen, COALESCE(gone_at, '') FROM records WHERE url = ?`, url).
+		Scan(&r.URL, &r.Title, &r.Date, &r.DateText, &r.Summary, &r.ListingURL, &first, &last, &gone)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, false, nil
+	}
+	if err != nil {
+		return r, false, fmt.Errorf("read record %s: %w", url, err)
+	}
+	r.FirstSeen, _ = time.Parse(time.RFC3339, first)
+	r.LastSeen, _ = time.Parse(time.RFC3339, last)
+	r.GoneAt, _ = time.Parse(time.RFC3339, gone)
+	return r, true, nil
 }
 
 // Changes calls fn for every recorded change, oldest first; with url set,

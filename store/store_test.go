@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"io/fs"
 	"path/filepath"
 	"testing"
 	"time"
@@ -151,9 +150,10 @@ func TestOpenUpgradesAnOldDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	names, _ := fs.Glob(migrationFS, "migrations/*.sql")
-	if v, _ := db.SchemaVersion(ctx); v != len(names) {
-		t.Errorf("schema version %d after upgrade, want %d", v, len(names))
+	// The newest migration's number (helpers number theirs apart, so the
+	// numbers may have gaps until every branch is merged).
+	if v, _ := db.SchemaVersion(ctx); v != latestVersion() {
+		t.Errorf("schema version %d after upgrade, want %d", v, latestVersion())
 	}
 	recs := all(t, db)
 	if len(recs) != 1 || recs[0].Title != "A" || !recs[0].GoneAt.IsZero() {

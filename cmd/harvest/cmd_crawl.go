@@ -4,13 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"runtime/debug"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/net/http/httpguts"
 
 	"github.com/harvest-archive/harvest"
 	"github.com/harvest-archive/harvest/crawler"
@@ -23,13 +26,15 @@ import (
 
 // crawlOptions are the flags of `harvest crawl`.
 type crawlOptions struct {
+	startURL  string // --start-url, when START_URL is not given
 	db        string
 	profile   string
 	cfg       crawler.Config
 	warc      warcOptions
 	log       logOptions
-	details   string // --details[=all]
-	fileTypes string // --file-types
+	headers   []string // --header
+	details   string   // --details[=all]
+	fileTypes string   // --file-types
 }
 
 func (m *Main) newCrawlCmd() *cobra.Command {
@@ -42,17 +47,22 @@ func (m *Main) newCrawlCmd() *cobra.Command {
 			"crawl of the same START_URL resumes where it stopped.",
 		Args: positional(0, 1, "takes one START_URL"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 && cmd.Flags().Changed("start-url") && args[0] != o.startURL {
+				return fmt.Errorf("%w: two start URLs given (%s and --start-url %s)", errUsage, args[0], o.startURL)
+			}
 			return m.crawl(cmd.Context(), o, args)
 		},
 	}
 	d := crawler.DefaultConfig("")
 	f := cmd.Flags()
+	f.StringVar(&o.startURL, "start-url", harvest.DefaultStartURL, "the listing to walk when no START_URL is given (for --config and HARVEST_START_URL)")
 	addDBFlag(f, &o.db, "")
 	f.StringVar(&o.profile, "profile", "auto", "site profile: a built-in name ("+strings.Join(parser.Names(), ", ")+"), a .json file, or auto to choose by the start URL's host")
 	f.IntVar(&o.cfg.MaxPages, "max-pages", 0, "fetch at most `N` listing pages in this run (0: no limit); the next run goes on")
 	f.DurationVar(&o.cfg.Delay, "delay", d.Delay, "wait between requests to the host (plus up to a quarter more at random)")
-	f.IntVar(&o.cfg.Concurrency, "concurrency", d.Concurrency, "requests in flight to the host at once")
-	f.StringVar(&o.cfg.UserAgent, "user-agent", d.UserAgent, "User-Agent header")
+	f.IntVar(&o.cfg.Concurrency, "concurrency", d.Concurrency, "requests in flight to the host at once (1 to 64)")
+	f.StringVar(&o.cfg.UserAgent, "user-agent", d.UserAgent, "User-Agent header (not empty)")
+	f.StringArrayVar(&o.headers, "header", nil, headerFlagUsage)
 	f.DurationVar(&o.cfg.Timeout, "timeout", d.Timeout, "time limit of one request, body included")
 	f.IntVar(&o.cfg.Retries, "retries", d.Retries, "retries of a request that failed in a way that can pass (5xx, 429, timeout, reset, cut-off body)")
 	f.DurationVar(&o.cfg.MaxRetryWait, "max-retry-wait", d.MaxRetryWait, "the longest Retry-After honoured: a server asking for more fails the page at once, and holds the host no longer than this")
@@ -78,16 +88,26 @@ func (m *Main) newCrawlCmd() *cobra.Command {
 // check completes the options from the positional arguments and rejects
 // what cannot run.
 func (o *crawlOptions) check(args []string) error {
-	o.cfg.StartURL = harvest.DefaultStartURL
+	o.cfg.StartURL = o.startURL
 	if len(args) == 1 {
 		o.cfg.StartURL = args[0]
 	}
 	// Credentials in the start URL are sent to its host, never kept: from
 	// here on no URL carries them (the WARC's warcinfo included).
 	o.cfg = o.cfg.WithoutCredentials()
+	if err := checkHTTPURL("START_URL", o.cfg.StartURL); err != nil {
+		return err
+	}
+	if err := checkUserAgent(o.cfg.UserAgent); err != nil {
+		return err
+	}
+	var err error
+	if o.cfg.Header, err = parseHeaders(o.headers); err != nil {
+		return err
+	}
 	switch {
-	case o.cfg.Concurrency < 1:
-		return fmt.Errorf("%w: --concurrency must be at least 1", errUsage)
+	case o.cfg.Concurrency < 1 || o.cfg.Concurrency > maxConcurrency:
+		return fmt.Errorf("%w: --concurrency must be between 1 and %d", errUsage, maxConcurrency)
 	case o.warc.maxSize <= 0:
 		return fmt.Errorf("%w: --warc-max-size must be positive", errUsage)
 	case o.cfg.Delay < 0 || o.cfg.Timeout <= 0 || o.cfg.MaxRetryWait < 0 || o.cfg.Retries < 0 || o.cfg.MaxPages < 0 || o.cfg.MaxBody <= 0:
@@ -120,17 +140,59 @@ func (m *Main) crawl(ctx context.Context, o crawlOptions, args []string) error {
 	if err := o.check(args); err != nil {
 		return err
 	}
-	o.cfg.Logger = o.log.logger(m.Stderr)
+	logTo := io.Writer(m.Stderr)
+	if width, isTerm := terminalWidth(m.Stderr); wantProgress(isTerm, o.log, m.logFormat) {
+		d := newProgressDisplay(m.Stderr, width)
+		defer d.finish()
+		o.cfg.Progress, logTo = d.update, d
+	}
+	o.cfg.Logger = m.logger(o.log, logTo)
 	tuneGC()
 	var err error
 	if o.cfg.Profile, err = pickProfile(o.profile, o.cfg.StartURL); err != nil {
 		return err
 	}
 	sum, err := runCrawl(ctx, o.db, o.cfg, o.warc)
-	if sum.Outcome != harvest.OutcomeFailed || err == nil {
+	// A run that never began (the database locked or unopenable, the host
+	// unreachable) has no summary to tell: the error says it all.
+	if sum.Outcome != "" && (sum.Outcome != harvest.OutcomeFailed || err == nil) {
 		report(o.cfg.Logger, sum)
 	}
 	return err
+}
+
+// maxConcurrency bounds --concurrency: more requests at once to one host than
+// this is no longer polite to any archive, and would overrun a server's
+// connection limit.
+const maxConcurrency = 64
+
+// checkHTTPURL rejects, as a usage error, what is not an absolute http or
+// https URL with a host; what names the argument or flag.
+func checkHTTPURL(what, raw string) error {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%w: %s %q is not a URL: %v", errUsage, what, raw, errors.Unwrap(err))
+	case u.Scheme == "":
+		return fmt.Errorf("%w: %s %q is not a URL: it must begin with http:// or https://", errUsage, what, raw)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Errorf("%w: %s %s: harvest fetches http:// and https:// URLs only, not %s URLs", errUsage, what, raw, u.Scheme)
+	case u.Host == "":
+		return fmt.Errorf("%w: %s %q names no host", errUsage, what, raw)
+	}
+	return nil
+}
+
+// checkUserAgent rejects an empty User-Agent (a site's operator must be able
+// to tell who is crawling) and one that cannot be sent in a header.
+func checkUserAgent(ua string) error {
+	switch {
+	case strings.TrimSpace(ua) == "":
+		return fmt.Errorf("%w: --user-agent cannot be empty: the site's operator must be able to tell who crawls (the default names harvest)", errUsage)
+	case !httpguts.ValidHeaderFieldValue(ua):
+		return fmt.Errorf("%w: --user-agent %q holds characters a header cannot carry", errUsage, ua)
+	}
+	return nil
 }
 
 // completeProfiles completes --profile with the built-in profiles' names

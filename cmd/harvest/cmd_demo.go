@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -70,7 +73,7 @@ func (m *Main) demo(ctx context.Context, o demoOptions) error {
 
 	cfg := crawler.DefaultConfig(srv.ListingURL(0))
 	cfg.Delay = 10 * time.Millisecond // a local server; a real site gets the 1 s default
-	cfg.Logger = o.log.logger(m.Stderr)
+	cfg.Logger = m.logger(o.log, m.Stderr)
 	started := time.Now()
 	capture := warcOptions{dir: o.warc, maxSize: warc.DefaultMaxSize, prefix: warc.DefaultPrefix}
 	switch capture.dir {
@@ -99,9 +102,67 @@ func (m *Main) demo(ctx context.Context, o demoOptions) error {
 	if capture.dir != "" {
 		fmt.Fprintf(m.Stdout, "WARC:     %s (every request and response, with a CDXJ index beside each file)\n", capture.dir)
 	}
-	fmt.Fprintf(m.Stdout, "\nNext: harvest export --db %s --format jsonl | head\n", dbPath)
+	self := invocation()
+	fmt.Fprintf(m.Stdout, "\nNext: %s export --db %s --format jsonl | head\n", self, shellQuote(dbPath))
 	if capture.dir != "" {
-		fmt.Fprintf(m.Stdout, "      harvest reparse --warc %s --db %s   (re-parse the captures, nothing fetched)\n", capture.dir, dbPath)
+		fmt.Fprintf(m.Stdout, "      %s reparse --warc %s --db %s   # re-parse the captures, nothing fetched\n", self, shellQuote(capture.dir), shellQuote(dbPath))
 	}
 	return nil
+}
+
+// invocation is how to run this harvest again, as a shell command from the
+// working directory.
+func invocation() string {
+	exe, _ := os.Executable()
+	wd, _ := os.Getwd()
+	return invocationOf(os.Args[0], exe, wd, exec.LookPath)
+}
+
+// invocationOf says how to run the program again: "harvest" when that is what
+// PATH finds; after `go run` (whose binary is gone once it exits) "go run
+// ./cmd/harvest" in the module's root, else "go run" of the package; else the
+// path it was started by, or the executable's own.
+func invocationOf(arg0, exe, wd string, lookPath func(string) (string, error)) string {
+	same := func(a, b string) bool {
+		fa, err1 := os.Stat(a)
+		fb, err2 := os.Stat(b)
+		return err1 == nil && err2 == nil && os.SameFile(fa, fb)
+	}
+	if p, err := lookPath("harvest"); err == nil && exe != "" && same(p, exe) {
+		return "harvest"
+	}
+	if goRun(exe) {
+		if _, err := os.Stat(filepath.Join(wd, "cmd", "harvest", "main.go")); err == nil {
+			return "go run ./cmd/harvest"
+		}
+		pkg := "github.com/harvest-archive/harvest/cmd/harvest"
+		if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+			pkg += "@" + info.Main.Version
+		}
+		return "go run " + pkg
+	}
+	if strings.ContainsRune(arg0, filepath.Separator) && exe != "" && same(arg0, exe) {
+		if !filepath.IsAbs(arg0) && !strings.HasPrefix(arg0, "."+string(filepath.Separator)) && !strings.HasPrefix(arg0, "..") {
+			arg0 = "." + string(filepath.Separator) + arg0
+		}
+		return shellQuote(arg0)
+	}
+	if exe != "" {
+		return shellQuote(exe)
+	}
+	return "harvest"
+}
+
+// goRun tells a binary that `go run` built: it lives in the build cache's
+// temporary go-build directory, under exe/.
+func goRun(exe string) bool {
+	return strings.Contains(exe, "go-build") && filepath.Base(filepath.Dir(exe)) == "exe"
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:@+,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -19,6 +18,7 @@ type exportOptions struct {
 	format  string
 	out     string
 	history bool
+	quiet   bool
 }
 
 func (m *Main) newExportCmd() *cobra.Command {
@@ -34,9 +34,10 @@ func (m *Main) newExportCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	addDBFlag(f, &o.db, "")
-	f.StringVar(&o.format, "format", "", "csv, json or jsonl (default: from the --out file's extension, else csv)")
-	f.StringVar(&o.out, "out", "", "write to this `file` (replaced whole, only when the export succeeds)")
+	f.StringVar(&o.format, "format", "", "csv, json or jsonl (default: from the --out file's extension, csv when it has none)")
+	f.StringVar(&o.out, "out", "", "write to this `file` (replaced whole, only when the export succeeds; - for standard output)")
 	f.BoolVar(&o.history, "history", false, "write the change history instead: url, changed_at, field, old_value, new_value, listing_url")
+	f.BoolVar(&o.quiet, "quiet", false, "say nothing when the export succeeds (for cron)")
 	cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(export.Formats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -44,7 +45,10 @@ func (m *Main) newExportCmd() *cobra.Command {
 func (m *Main) export(ctx context.Context, o exportOptions) error {
 	if o.format == "" {
 		o.format = "csv"
-		if ext := strings.TrimPrefix(strings.ToLower(filepath.Ext(o.out)), "."); oneOf(ext, export.Formats...) {
+		if ext := strings.TrimPrefix(strings.ToLower(filepath.Ext(o.out)), "."); o.out != "-" && ext != "" {
+			if !oneOf(ext, export.Formats...) {
+				return fmt.Errorf("%w: --out %s: harvest writes no .%s; name the format with --format (%s)", errUsage, o.out, ext, strings.Join(export.Formats, ", "))
+			}
 			o.format = ext
 		}
 	}
@@ -64,32 +68,8 @@ func (m *Main) export(ctx context.Context, o exportOptions) error {
 	if err != nil {
 		return err
 	}
-	if o.out != "" {
-		fmt.Fprintf(m.Stderr, "harvest: wrote %d rows to %s\n", n, o.out)
+	if o.out != "" && o.out != "-" {
+		m.logger(logOptions{quiet: o.quiet}, m.Stderr).Info("export written", "rows", n, "file", o.out)
 	}
 	return nil
-}
-
-// writeFile runs write on out through a temporary file renamed into place,
-// so a failed export never leaves half a file; with no out, on w.
-func writeFile(out string, w io.Writer, write func(io.Writer) (int, error)) (int, error) {
-	if out == "" {
-		return write(w)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*.tmp")
-	if err != nil {
-		return 0, fmt.Errorf("export: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	n, err := write(tmp)
-	if cerr := tmp.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("export %s: %w", out, cerr)
-	}
-	if err != nil {
-		return n, err
-	}
-	if err := os.Rename(tmp.Name(), out); err != nil {
-		return n, fmt.Errorf("export: %w", err)
-	}
-	return n, nil
 }

@@ -47,7 +47,7 @@ func (m *Main) migrate(ctx context.Context, o migrateOptions) error {
 	if o.from == o.to {
 		return fmt.Errorf("%w: --from and --to are the same database", errUsage)
 	}
-	log := o.log.logger(m.Stderr)
+	log := m.logger(o.log, m.Stderr)
 	open := func(dsn string) (store.Copyable, error) {
 		b, err := store.OpenBackend(ctx, dsn, store.OpenOptions{Lock: true})
 		if err != nil {

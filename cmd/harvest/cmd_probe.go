@@ -36,6 +36,8 @@ type probeOptions struct {
 	maxBody      int64
 	ignoreRobots bool
 	auth         *url.Userinfo // credentials taken out of the URL
+	headers      []string      // --header
+	header       http.Header
 }
 
 func (m *Main) newProbeCmd() *cobra.Command {
@@ -65,6 +67,7 @@ func (m *Main) newProbeCmd() *cobra.Command {
 	f.StringVar(&o.suggest, "suggest", "", "write a starting profile (JSON, as --profile reads it) from what auto found to this `file` (- for standard output)")
 	f.IntVar(&o.width, "width", 100, "cut titles and summaries to this many `columns` (text output)")
 	f.StringVar(&o.userAgent, "user-agent", d.UserAgent, "User-Agent header")
+	f.StringArrayVar(&o.headers, "header", nil, headerFlagUsage)
 	f.DurationVar(&o.timeout, "timeout", d.Timeout, "time limit of the request, body included")
 	f.Int64Var(&o.maxBody, "max-body", d.MaxBody, "largest response body in `bytes`")
 	f.BoolVar(&o.ignoreRobots, "ignore-robots", false, "do not read or obey robots.txt")
@@ -88,6 +91,13 @@ func (o *probeOptions) check(pos []string) error {
 		return fmt.Errorf("%w: --timeout and --max-body must be positive, --width at least 20", errUsage)
 	case o.suggest == "-" && o.asJSON:
 		return fmt.Errorf("%w: --suggest - and --json both want standard output", errUsage)
+	}
+	if err := checkUserAgent(o.userAgent); err != nil {
+		return err
+	}
+	var err error
+	if o.header, err = parseHeaders(o.headers); err != nil {
+		return err
 	}
 	// Credentials leave the URL before anything can quote it: they are
 	// sent to the page's host (Basic auth) and shown nowhere.
@@ -222,7 +232,7 @@ func readSaved(path, pageURL string) (probePage, error) {
 func fetchOne(ctx context.Context, o probeOptions) (probePage, error) {
 	start, _ := url.Parse(o.pageURL) // checked by register
 	cl := fetch.New(ctx, fetch.Config{UserAgent: o.userAgent, Concurrency: 1, Timeout: o.timeout, MaxBody: o.maxBody, Host: start.Host,
-		Auth: o.auth, HTTPSOnlyAuth: start.Scheme == "https"})
+		Auth: o.auth, HTTPSOnlyAuth: start.Scheme == "https", Header: o.header})
 	if !o.ignoreRobots {
 		rules, err := fetch.FetchRobots(ctx, cl, start, o.userAgent)
 		if err != nil {

@@ -53,7 +53,7 @@ func (m *Main) reparse(ctx context.Context, o reparseOptions) error {
 	} else if !st.IsDir() {
 		return fmt.Errorf("--warc %s: not a directory", o.warc)
 	}
-	log := o.log.logger(m.Stderr)
+	log := m.logger(o.log, m.Stderr)
 	tuneGC()
 	st, err := store.OpenBackend(ctx, o.db, store.OpenOptions{Lock: true})
 	if err != nil {

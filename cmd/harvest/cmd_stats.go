@@ -134,6 +134,11 @@ func (m *Main) history(ctx context.Context, o historyOptions, rawURL string) err
 		return err
 	}
 	defer st.Close()
+	if _, ok, err := st.Record(ctx, u); err != nil {
+		return err
+	} else if !ok {
+		return fmt.Errorf("%s is unknown: the database %s holds no record of it", u, o.db)
+	}
 	if o.format != "" {
 		_, err := export.WriteHistory(ctx, st, u, strings.ToLower(o.format), m.Stdout)
 		return err

@@ -18,6 +18,9 @@
 //
 // An error wrapping errUsage exits 2 (flag errors are wrapped already); the
 // other errors map to exit codes in exitCode. cmd_stats.go is a short example.
+// Every flag is then settable from HARVEST_<NAME> and the --config file
+// (config.go) with nothing more to write; a command that logs takes
+// logOptions and makes its logger with m.logger, which follows --log-format.
 package main
 
 import (
@@ -31,6 +34,7 @@ import (
 	"runtime/pprof"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -71,7 +75,7 @@ func main() {
 	stopProfile()
 	cancel()
 	peakrss.WriteIfAsked()
-	os.Exit(exitCode(err, got, m.Stderr))
+	os.Exit(exitCode(err, got, m.sayError))
 }
 
 // startProfile writes a CPU profile to path (from HARVEST_CPUPROFILE) until
@@ -96,40 +100,54 @@ func startProfile(path string, stderr io.Writer) func() {
 	}
 }
 
-// exitCode reports err (once, on one line) and maps it to the exit code.
-func exitCode(err error, sig os.Signal, stderr io.Writer) int {
+// exitCode maps err to the exit code, and has say report it (once, on one
+// line).
+func exitCode(err error, sig os.Signal, say func(msg string, code int)) int {
+	code := exitError
+	msg := fmt.Sprint(err)
 	switch {
-	case err == nil:
-		return exitOK
-	case errors.Is(err, pflag.ErrHelp):
+	case err == nil, errors.Is(err, pflag.ErrHelp):
 		return exitOK
 	case errors.Is(err, errUsage):
-		fmt.Fprintf(stderr, "harvest: %v\n", err)
-		return exitUsage
+		code = exitUsage
 	case errors.Is(err, context.Canceled):
-		fmt.Fprintln(stderr, "harvest: interrupted; the next run resumes")
+		msg, code = "interrupted; the next run resumes", exitInterrupted
 		if sig == syscall.SIGTERM {
-			return exitTerminated
+			code = exitTerminated
 		}
-		return exitInterrupted
 	case errors.Is(err, harvest.ErrLocked):
-		fmt.Fprintf(stderr, "harvest: %v\n", err)
-		return exitLocked
+		code = exitLocked
 	case errors.Is(err, harvest.ErrPartial):
-		fmt.Fprintf(stderr, "harvest: %v\n", err)
-		return exitPartial
+		code = exitPartial
 	}
-	fmt.Fprintf(stderr, "harvest: %v\n", err)
-	return exitError
+	say(msg, code)
+	return code
+}
+
+// sayError reports the error that ends the program on standard error: a
+// line "harvest: ..." or, under --log-format json, a JSON line like every
+// other (level ERROR, with the exit code).
+func (m *Main) sayError(msg string, code int) {
+	if m.jsonLog() {
+		slog.New(newJSONHandler(m.Stderr, slog.LevelInfo)).Error(msg, "exit", code)
+		return
+	}
+	fmt.Fprintf(m.Stderr, "harvest: %s\n", msg)
 }
 
 // Main is the program, its output streams replaceable for tests.
 type Main struct {
 	Stdout, Stderr io.Writer
+
+	logFormat  string   // --log-format: text or json
+	configFile string   // --config
+	args       []string // the command line, for sayError before flags are parsed
+	configured bool     // the flags are parsed, the environment and --config applied
 }
 
 // Run runs the command line args (without the program name).
 func (m *Main) Run(ctx context.Context, args []string) error {
+	m.args = args
 	root := m.newRootCmd()
 	root.SetArgs(args)
 	return root.ExecuteContext(ctx)
@@ -162,6 +180,19 @@ Exit codes: 0 complete, 1 error, 2 usage, 3 partial, 4 database locked,
 			fmt.Fprint(m.Stderr, c.UsageString())
 			return fmt.Errorf("%w: no command given", errUsage)
 		},
+	}
+	root.PersistentFlags().StringVar(&m.logFormat, "log-format", "text", "log lines as text (key=value) or json (one JSON object a line)")
+	root.PersistentFlags().StringVar(&m.configFile, "config", "", "read flags from this TOML `file` (see the README); HARVEST_CONFIG too")
+	root.RegisterFlagCompletionFunc("log-format", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if err := m.applyConfig(cmd); err != nil {
+			return err
+		}
+		if m.logFormat != "text" && m.logFormat != "json" {
+			return fmt.Errorf("%w: --log-format must be text or json", errUsage)
+		}
+		m.configured = true
+		return nil
 	}
 	root.SetOut(m.Stdout) // --help, version, completion
 	root.SetErr(m.Stderr)
@@ -208,8 +239,8 @@ func (o *logOptions) addFlags(f *pflag.FlagSet) {
 	f.BoolVar(&o.verbose, "verbose", false, "print every page fetched")
 }
 
-// logger makes the logger the flags ask for, writing to w.
-func (o *logOptions) logger(w io.Writer) *slog.Logger {
+// logger makes the logger the flags and --log-format ask for, writing to w.
+func (m *Main) logger(o logOptions, w io.Writer) *slog.Logger {
 	level := slog.LevelInfo
 	if o.quiet {
 		level = slog.LevelWarn
@@ -217,20 +248,46 @@ func (o *logOptions) logger(w io.Writer) *slog.Logger {
 	if o.verbose {
 		level = slog.LevelDebug
 	}
+	if m.jsonLog() {
+		return slog.New(newJSONHandler(w, level))
+	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
 }
 
-// dbEnv names the environment variable that gives --db its default.
-const dbEnv = "HARVEST_DB"
-
 // addDBFlag adds --db: a SQLite file, or a PostgreSQL URL (postgres://...)
-// that several harvest processes share; HARVEST_DB gives its default.
+// that several harvest processes share. HARVEST_DB sets it, as the
+// environment sets every flag (config.go).
 func addDBFlag(f *pflag.FlagSet, db *string, what string) {
-	def := os.Getenv(dbEnv)
-	if def == "" {
-		def = "harvest.db"
+	f.StringVar(db, "db", "harvest.db", "database: a SQLite `file`"+what+", or a postgres:// URL (any libpq URL)")
+}
+
+// jsonLog tells whether --log-format json is asked for; before the flags are
+// parsed (a usage error in them) it looks at the command line and
+// HARVEST_LOG_FORMAT itself.
+func (m *Main) jsonLog() bool {
+	if m.configured {
+		return m.logFormat == "json"
 	}
-	f.StringVar(db, "db", def, "database: a SQLite `file`"+what+", or a postgres:// URL (any libpq URL); default from "+dbEnv)
+	for i, a := range m.args {
+		if a == "--log-format=json" || (a == "--log-format" && i+1 < len(m.args) && m.args[i+1] == "json") {
+			return true
+		}
+	}
+	return os.Getenv("HARVEST_LOG_FORMAT") == "json"
+}
+
+// newJSONHandler is slog's JSON handler with stable keys: time, level, msg,
+// then the message's own; durations as text ("1.5s"), errors as their text.
+func newJSONHandler(w io.Writer, level slog.Level) slog.Handler {
+	return slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level, ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		switch v := a.Value.Any().(type) {
+		case time.Duration:
+			return slog.String(a.Key, v.String())
+		case error:
+			return slog.String(a.Key, v.Error())
+		}
+		return a
+	}})
 }
 
 // openExisting opens a database that must exist already, for reading only:

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"net/url"
 	"os"
@@ -18,7 +19,17 @@ import (
 // run it again with HARVEST_TEST_MAIN=1 and the command line to test.
 func TestMain(m *testing.M) {
 	if os.Getenv("HARVEST_TEST_MAIN") == "1" {
-		os.Args = append([]string{"harvest"}, strings.Fields(os.Getenv("HARVEST_TEST_ARGS"))...)
+		// The command line comes in HARVEST_TEST_ARGS (a JSON array), or,
+		// without it, as the binary's own arguments (a shell runs it as
+		// `harvest`: see harvestOnPath).
+		args := os.Args[1:]
+		if a, ok := os.LookupEnv("HARVEST_TEST_ARGS"); ok {
+			args = nil
+			if err := json.Unmarshal([]byte(a), &args); err != nil {
+				panic(err)
+			}
+		}
+		os.Args = append([]string{"harvest"}, args...)
 		main()
 		return
 	}
@@ -30,8 +41,17 @@ func harvestCmd(t testing.TB, dir string, args ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "HARVEST_TEST_MAIN=1", "HARVEST_TEST_ARGS="+strings.Join(args, " "))
+	cmd.Env = append(os.Environ(), "HARVEST_TEST_MAIN=1", "HARVEST_TEST_ARGS="+testArgs(args))
 	return cmd
+}
+
+// testArgs encodes a command line for HARVEST_TEST_ARGS.
+func testArgs(args []string) string {
+	if args == nil {
+		args = []string{}
+	}
+	b, _ := json.Marshal(args)
+	return string(b)
 }
 
 // run runs the program and returns its exit code, stdout and stderr.
@@ -77,9 +97,13 @@ func TestDemo(t *testing.T) {
 	}
 	// One row per document (pages are fetched concurrently, so rows come in
 	// the order pages arrived, not the listing's).
+	col := map[string]int{} // columns by name: the export adds columns
+	for i, name := range rows[0] {
+		col[name] = i
+	}
 	byPath := map[string][]string{}
 	for _, row := range rows[1:] {
-		u, err := url.Parse(row[0])
+		u, err := url.Parse(row[col["url"]])
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,8 +118,8 @@ func TestDemo(t *testing.T) {
 			t.Errorf("%s missing from the CSV", d.Path())
 			continue
 		}
-		if row[1] != d.Title || row[2] != d.Date || row[3] != d.DateText || row[4] != d.Summary {
-			t.Errorf("row = %q, want %q %q %q %q", row[:5], d.Title, d.Date, d.DateText, d.Summary)
+		if row[col["title"]] != d.Title || row[col["date"]] != d.Date || row[col["date_text"]] != d.DateText || row[col["summary"]] != d.Summary {
+			t.Errorf("row = %q, want %q %q %q %q", row, d.Title, d.Date, d.DateText, d.Summary)
 		}
 	}
 	if !strings.Contains(stdout, "286 records stored") {

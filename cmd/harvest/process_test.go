@@ -210,6 +210,11 @@ func TestKilledCrawlResumes(t *testing.T) {
 	if diff := cmp.Diff(records(t, filepath.Join(dir, "whole.db")), records(t, filepath.Join(dir, "killed.db"))); diff != "" {
 		t.Errorf("killed+resumed vs uninterrupted (-whole +resumed):\n%s", diff)
 	}
+	// The killed run, left "running", was closed as interrupted by the next.
+	rs := runs(t, filepath.Join(dir, "killed.db"))
+	if len(rs) != 2 || rs[0].Outcome != harvest.OutcomeInterrupted || !strings.Contains(rs[0].Message, "killed") || rs[1].Outcome != harvest.OutcomeComplete {
+		t.Errorf("runs after the kill and the resume = %+v; want interrupted, complete", rs)
+	}
 }
 
 // A second harvest on a database a crawl holds refuses at once with exit 4.

@@ -57,10 +57,12 @@ func TestReadOnlyDatabase(t *testing.T) {
 		{[]string{"export", "--db", db, "--format", "jsonl"}, srv.URL + "/document/"},
 		{[]string{"stats", "--db", db}, "Records: 25"},
 		{[]string{"stats", "--db", db, "--json"}, `"records": 25`},
+		{[]string{"history", "--db", db, srv.URL + srv.Archive.Docs()[3].Path()}, "no changes recorded"},
+		{[]string{"history", "--db", db, "--format", "csv", srv.URL + srv.Archive.Docs()[3].Path()}, "url,changed_at"},
 	} {
 		cmd := exec.Command(bin, "-test.run=^$")
 		cmd.Dir = top
-		cmd.Env = append(os.Environ(), "HARVEST_TEST_MAIN=1", "HARVEST_TEST_ARGS="+strings.Join(c.args, " "))
+		cmd.Env = append(os.Environ(), "HARVEST_TEST_MAIN=1", "HARVEST_TEST_ARGS="+testArgs(c.args))
 		if os.Getuid() == 0 {
 			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
 		}

@@ -46,6 +46,9 @@ func TestStatsAndHistory(t *testing.T) {
 	if s.Records != 60 || s.Gone != 1 || len(s.Runs) != 2 || len(s.Listings) != 1 || s.Listings[0].Seen != 59 || s.Listings[0].Total != 59 || years+s.Undated != 60 {
 		t.Errorf("stats = %+v", s)
 	}
+	if s.Runs[0].Records != 60 || s.Runs[1].Records != 59 {
+		t.Errorf("runs[].records = %d, %d; want 60, then 59 (one withdrawn)", s.Runs[0].Records, s.Runs[1].Records)
+	}
 	if r := s.Runs[1]; r.Updated != 1 || r.Gone != 1 || r.Outcome != "complete" || r.Pages != 6 {
 		t.Errorf("second run = %+v; want 6 pages, 1 changed, 1 gone", r)
 	}

@@ -250,6 +250,22 @@ func (db *DB) Records(ctx context.Context, fn func(harvest.Record) error) error 
 	return unwrapCaller(err, "read records")
 }
 
+// Record returns the stored record of url, if there is one.
+func (db *DB) Record(ctx context.Context, url string) (harvest.Record, bool, error) {
+	var r harvest.Record
+	var first, last, gone string
+	err := db.pool.QueryRow(ctx, `SELECT url, title, date, date_text, summary, listing_url, first_seen, last_seen, COALESCE(gone_at, '') FROM records WHERE url = $1`, url).
+		Scan(&r.URL, &r.Title, &r.Date, &r.DateText, &r.Summary, &r.ListingURL, &first, &last, &gone)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return r, false, nil
+	}
+	if err != nil {
+		return r, false, fmt.Errorf("read record %s: %w", url, err)
+	}
+	r.FirstSeen, r.LastSeen, r.GoneAt = parseTime(first), parseTime(last), parseTime(gone)
+	return r, true, nil
+}
+
 // Changes calls fn for every recorded change, oldest first; with url set,
 // for that record only.
 func (db *DB) Changes(ctx context.Context, url string, fn func(harvest.Change) error) error {

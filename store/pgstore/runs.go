@@ -10,10 +10,19 @@ import (
 	"github.com/harvest-archive/harvest/store"
 )
 
-// BeginRun records the start of a crawl run on a walk.
+// BeginRun records the start of a crawl run on a walk. A process that holds
+// the database alone (Lock) first closes, as interrupted, every run still
+// marked running, as the SQLite store does; a fleet worker does not, since
+// the other workers' runs are running.
 func (db *DB) BeginRun(ctx context.Context, w harvest.Walk) (int64, error) {
 	if db.readOnly {
 		return 0, store.ErrReadOnly
+	}
+	if db.lock != nil {
+		if _, err := db.pool.Exec(ctx, `UPDATE runs SET outcome = $1, message = $2 WHERE outcome = $3`, harvest.OutcomeInterrupted,
+			"ended without closing its run (killed?); closed by the next run", harvest.OutcomeRunning); err != nil {
+			return 0, fmt.Errorf("close stale runs: %w", err)
+		}
 	}
 	var id int64
 	err := db.pool.QueryRow(ctx, `INSERT INTO runs (walk_id, start_url, started_at, mode) VALUES ($1, $2, $3, $4) RETURNING id`,
@@ -32,9 +41,9 @@ func (db *DB) FinishRun(ctx context.Context, runID int64, s harvest.RunSummary) 
 	}
 	_, err := db.exec(ctx, `UPDATE runs SET finished_at = $1, pages = $2, requests = $3, records_new = $4,
 		records_updated = $5, records_unchanged = $6, failed_pages = $7, total_reported = $8, outcome = $9, message = $10,
-		not_modified = $11, records_gone = $12, repaired_pages = $13 WHERE id = $14`,
+		not_modified = $11, records_gone = $12, repaired_pages = $13, records = $14 WHERE id = $15`,
 		db.now(), s.Pages, s.Requests, s.New, s.Updated, s.Unchanged, s.FailedPages, total, s.Outcome, s.Message,
-		s.NotModified, s.Gone, s.Repaired, runID)
+		s.NotModified, s.Gone, s.Repaired, s.Records, runID)
 	if err != nil {
 		return fmt.Errorf("finish run: %w", err)
 	}
@@ -46,11 +55,11 @@ func (db *DB) Runs(ctx context.Context) ([]store.Run, error) {
 	var out []store.Run
 	err := each(ctx, db.pool, `SELECT id, start_url, started_at, COALESCE(finished_at, ''), pages, requests, records_new,
 		records_updated, records_unchanged, failed_pages, COALESCE(total_reported, 0), outcome, message,
-		mode, not_modified, records_gone, repaired_pages FROM runs ORDER BY id`, nil, func(rows pgx.Rows) error {
+		mode, not_modified, records_gone, repaired_pages, COALESCE(records, 0) FROM runs ORDER BY id`, nil, func(rows pgx.Rows) error {
 		var r store.Run
 		var start, end string
 		if err := rows.Scan(&r.ID, &r.StartURL, &start, &end, &r.Pages, &r.Requests, &r.New, &r.Updated, &r.Unchanged,
-			&r.FailedPages, &r.TotalReported, &r.Outcome, &r.Message, &r.Mode, &r.NotModified, &r.Gone, &r.Repaired); err != nil {
+			&r.FailedPages, &r.TotalReported, &r.Outcome, &r.Message, &r.Mode, &r.NotModified, &r.Gone, &r.Repaired, &r.Records); err != nil {
 			return err
 		}
 		r.StartedAt, r.EndedAt = parseTime(start), parseTime(end)

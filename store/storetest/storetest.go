@@ -365,7 +365,7 @@ func testRuns(t *testing.T, b store.Backend, clk *clock) {
 	}
 	save(t, b, harvest.PageResult{WalkID: w.ID, RunID: id, URL: listing, Total: 1, Records: []harvest.Record{rec("http://x/document/a", "A")}})
 	end := clk.add(time.Minute)
-	sum := harvest.RunSummary{Pages: 1, Requests: 2, Counts: harvest.Counts{New: 1}, TotalReported: 1, Mode: harvest.WalkFull, Outcome: harvest.OutcomeComplete}
+	sum := harvest.RunSummary{Pages: 1, Requests: 2, Counts: harvest.Counts{New: 1}, Records: 1, TotalReported: 1, Mode: harvest.WalkFull, Outcome: harvest.OutcomeComplete}
 	if err := b.FinishRun(ctx, id, sum); err != nil {
 		t.Fatal(err)
 	}
