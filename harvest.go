@@ -32,7 +32,8 @@ type Record struct {
 	GoneAt     time.Time // when a complete walk no longer listed it; zero while listed
 }
 
-// Fields names the columns of every export, in order.
+// Fields names the record's own fields, in the order of Values. Exports add
+// date_start and date_end after date (export.RecordColumns).
 var Fields = []string{"url", "title", "date", "date_text", "summary", "listing_url", "first_seen", "last_seen", "gone_at"}
 
 // Values returns the record's fields in the order of Fields, times in RFC 3339 UTC.

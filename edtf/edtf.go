@@ -4,11 +4,7 @@
 // and filter by date.
 package edtf
 
-import (
-	"strconv"
-	"strings"
-	"time"
-)
+import "strings"
 
 // Bounds returns the first and the last day that the EDTF value s covers, as
 // ISO 8601 calendar dates (YYYY-MM-DD):
@@ -64,43 +60,69 @@ func span(s string) (start, end string, ok bool) {
 	if !ok {
 		return "", "", false
 	}
-	return lo.Format(time.DateOnly), hi.Format(time.DateOnly), true
+	return format(lo), format(hi), true
 }
 
-func days(s string) (lo, hi time.Time, ok bool) {
-	s = strings.Map(func(r rune) rune {
-		if r == '~' || r == '?' || r == '%' {
-			return -1
+// day is a calendar day.
+type day struct{ y, m, d int }
+
+func format(d day) string {
+	b := [10]byte{'0', '0', '0', '0', '-', '0', '0', '-', '0', '0'}
+	put := func(at, n, width int) {
+		for i := at + width - 1; i >= at; i-- {
+			b[i] = byte('0' + n%10)
+			n /= 10
 		}
-		return r
-	}, s)
-	parts := strings.Split(s, "-")
-	if len(parts) > 3 || len(parts[0]) != 4 {
+	}
+	put(0, d.y, 4)
+	put(5, d.m, 2)
+	put(8, d.d, 2)
+	return string(b[:])
+}
+
+func days(s string) (lo, hi day, ok bool) {
+	if strings.ContainsAny(s, "~?%") {
+		s = strings.Map(func(r rune) rune {
+			if r == '~' || r == '?' || r == '%' {
+				return -1
+			}
+			return r
+		}, s)
+	}
+	var parts [3]string
+	n := 0
+	for rest, more := s, true; more; n++ {
+		if n == 3 {
+			return lo, hi, false
+		}
+		parts[n], rest, more = strings.Cut(rest, "-")
+	}
+	if len(parts[0]) != 4 {
 		return lo, hi, false
 	}
-	for i, p := range parts {
+	for i, p := range parts[:n] {
 		if (i > 0 && len(p) != 2) || !digitsOrX(p) {
 			return lo, hi, false
 		}
 	}
 	yLo, yHi := fill(parts[0])
-	if yLo < 1 {
-		yLo = 1
-	}
+	yLo = max(yLo, 1)
 	if yHi < yLo {
 		return lo, hi, false
 	}
 	mLo, mHi := 1, 12
-	if len(parts) > 1 {
+	if n > 1 {
 		mLo, mHi = fill(parts[1])
 		if season := mLo; mLo == mHi && season >= 21 && season <= 24 {
-			if len(parts) > 2 {
+			if n > 2 {
 				return lo, hi, false
 			}
-			first := time.Month(3 * (season - 20))                                  // 3, 6, 9, 12
-			lo = time.Date(yLo, first, 1, 0, 0, 0, 0, time.UTC)                     // first day of its first month
-			hi = time.Date(yHi, first+3, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, -1) // last day of its third
-			return lo, hi, true
+			first := 3 * (season - 20) // 3, 6, 9, 12: the first of its three months
+			lastY, last := yHi, first+2
+			if last > 12 {
+				lastY, last = yHi+1, last-12
+			}
+			return day{yLo, first, 1}, day{lastY, last, lastDay(lastY, last)}, true
 		}
 		mLo, mHi = max(mLo, 1), min(mHi, 12)
 		if mLo > 12 || mHi < 1 || mHi < mLo {
@@ -108,23 +130,26 @@ func days(s string) (lo, hi time.Time, ok bool) {
 		}
 	}
 	dLo, dHi := 1, 31
-	if len(parts) > 2 {
+	if n > 2 {
 		dLo, dHi = fill(parts[2])
 		dLo = max(dLo, 1)
 		if dLo > dHi || dLo > lastDay(yLo, mLo) || (!strings.Contains(s, "X") && dHi > lastDay(yHi, mHi)) {
 			return lo, hi, false // no such day (1956-02-30)
 		}
 	}
-	lo = time.Date(yLo, time.Month(mLo), dLo, 0, 0, 0, 0, time.UTC)
-	hi = time.Date(yHi, time.Month(mHi), min(dHi, lastDay(yHi, mHi)), 0, 0, 0, 0, time.UTC)
-	return lo, hi, true
+	return day{yLo, mLo, dLo}, day{yHi, mHi, min(dHi, lastDay(yHi, mHi))}, true
 }
 
 // fill reads digits with unspecified digits (X): the least and the greatest
 // number they can stand for.
 func fill(p string) (lo, hi int) {
-	lo, _ = strconv.Atoi(strings.ReplaceAll(p, "X", "0"))
-	hi, _ = strconv.Atoi(strings.ReplaceAll(p, "X", "9"))
+	for i := 0; i < len(p); i++ {
+		if p[i] == 'X' {
+			lo, hi = lo*10, hi*10+9
+		} else {
+			lo, hi = lo*10+int(p[i]-'0'), hi*10+int(p[i]-'0')
+		}
+	}
 	return lo, hi
 }
 
@@ -138,5 +163,14 @@ func digitsOrX(p string) bool {
 }
 
 func lastDay(year, month int) int {
-	return time.Date(year, time.Month(month)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }

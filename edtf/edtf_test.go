@@ -110,3 +110,12 @@ func FuzzBoundsOfParsedDates(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkBounds(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, s := range []string{"1956-09-17", "1956~", "195X", "1956-09-17/1956-09-19"} {
+			edtf.Bounds(s)
+		}
+	}
+}

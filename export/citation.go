@@ -181,7 +181,10 @@ func (e *RISEncoder) tag(tag string, values ...string) {
 		if v == "" {
 			continue
 		}
-		e.bw.WriteString(tag + "  - " + v + "\r\n")
+		e.bw.WriteString(tag)
+		e.bw.WriteString("  - ")
+		e.bw.WriteString(v)
+		e.bw.WriteString("\r\n")
 	}
 }
 

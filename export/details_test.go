@@ -86,7 +86,7 @@ var detailDocs = []harvest.Document{
 			{Key: "rights", Label: "Rights", Values: []string{"The Wilson Center"}},
 			{Key: "record_id", Label: "Record ID", Values: []string{"119397"}},
 			{Key: "language", Label: "Language", Values: []string{"Russian", "English"}},
-			{Key: "author", Label: "Author", Values: []string{"Mikoyan, Anastas Ivanovich, 1895-1978"}},
+			{Key: "author", Label: "Author", Values: []string{"Mikoyan, Anastas Ivanovich, 1895-1978", `Office \ of | the Secretary`}},
 			{Key: "associated_people", Label: "Associated People", Values: []string{"Kim, Il-sung, 1912-1994", "Peng, Dehuai | 1898-1974"}},
 			{Key: "associated_places", Label: "Associated Places", Values: []string{"Korea (North)", "Soviet Union"}},
 			{Key: "subjects", Label: "Subjects Discussed", Values: []string{"Korea (North)--Politics and government", "+ leading plus"}},

@@ -16,6 +16,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -25,6 +26,15 @@ import (
 
 // Formats lists the export formats of records.
 var Formats = []string{"csv", "json", "jsonl", "dc", "ris"}
+
+// extensions maps file name extensions to formats.
+var extensions = map[string]string{".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".xml": "dc", ".ris": "ris"}
+
+// FormatOf returns the format that a file name's extension names (".xml" is
+// Dublin Core, "dc"), or "" for any other extension.
+func FormatOf(name string) string {
+	return extensions[strings.ToLower(filepath.Ext(name))]
+}
 
 // TableFormats lists the formats that write any table (files, history, rows
 // given to New).

@@ -258,3 +258,14 @@ func TestNewArbitraryRows(t *testing.T) {
 		t.Error("New took an unknown format")
 	}
 }
+
+func TestFormatOf(t *testing.T) {
+	for name, want := range map[string]string{
+		"w.csv": "csv", "w.json": "json", "w.jsonl": "jsonl", "w.xml": "dc", "W.XML": "dc", "dir.x/w.ris": "ris",
+		"w.txt": "", "w": "", "-": "", "w.csv.gz": "",
+	} {
+		if got := export.FormatOf(name); got != want {
+			t.Errorf("FormatOf(%q) = %q, want %q", name, got, want)
+		}
+	}
+}

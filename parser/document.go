@@ -1134,9 +1134,25 @@ func metaContent(root *html.Node, sel cascadia.Matcher) string {
 // nodeID finds the site's internal id in the page's source.
 func nodeID(body []byte, re *regexp.Regexp) string {
 	if re == nil {
-		re = drupalNode
+		// Drupal's marks hold a literal word: the expression runs only
+		// around it, not over the whole page (a tenth of the parse).
+		for _, mark := range drupalMarks {
+			if i := bytes.Index(body, mark); i >= 0 {
+				if id := firstGroup(drupalNode.FindSubmatch(body[max(0, i-512):min(len(body), i+512)])); id != "" {
+					return id
+				}
+			}
+		}
+		return ""
 	}
-	m := re.FindSubmatch(body)
+	return firstGroup(re.FindSubmatch(body))
+}
+
+// drupalMarks are the words that drupalNode's alternatives hold.
+var drupalMarks = [][]byte{[]byte(`"currentPath"`), []byte(`shortlink`)}
+
+// firstGroup returns the first non-empty group of a submatch, or "".
+func firstGroup(m [][]byte) string {
 	if m == nil {
 		return ""
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/harvest-archive/harvest/crawler"
 	"github.com/harvest-archive/harvest/export"
 	"github.com/harvest-archive/harvest/fixtures"
+	"github.com/harvest-archive/harvest/serve"
 	"github.com/harvest-archive/harvest/store"
 	"github.com/harvest-archive/harvest/warc"
 )
@@ -107,6 +108,11 @@ func (m *Main) demo(ctx context.Context, o demoOptions) error {
 	if capture.dir != "" {
 		fmt.Fprintf(m.Stdout, "      %s reparse --warc %s --db %s   # re-parse the captures, nothing fetched\n", self, shellQuote(capture.dir), shellQuote(dbPath))
 	}
+	browse := "harvest serve --db " + dbPath
+	if capture.dir != "" {
+		browse += " --warc " + capture.dir
+	}
+	fmt.Fprintf(m.Stdout, "Browse it: %s   (then open http://%s/ in a web browser)\n", browse, serve.DefaultAddr)
 	return nil
 }
 

@@ -117,13 +117,13 @@ func (m *Main) newHistoryCmd() *cobra.Command {
 	}
 	addDBFlag(cmd.Flags(), &o.db, "")
 	cmd.Flags().StringVar(&o.format, "format", "", "print as csv, json or jsonl instead of text")
-	cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(export.Formats, cobra.ShellCompDirectiveNoFileComp))
+	cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(export.TableFormats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
 func (m *Main) history(ctx context.Context, o historyOptions, rawURL string) error {
-	if o.format != "" && !oneOf(o.format, export.Formats...) {
-		return fmt.Errorf("%w: --format must be one of %s", errUsage, strings.Join(export.Formats, ", "))
+	if o.format != "" && !oneOf(o.format, export.TableFormats...) {
+		return fmt.Errorf("%w: --format must be one of %s", errUsage, strings.Join(export.TableFormats, ", "))
 	}
 	u, err := harvest.CanonicalURL(nil, rawURL)
 	if err != nil {

@@ -56,9 +56,11 @@ func TestExportUnknownExtension(t *testing.T) {
 		code int
 		head string // how the file begins
 	}{
-		{[]string{"--out", "x.xml"}, "x.xml", 2, ""},
+		{[]string{"--out", "x.txt"}, "x.txt", 2, ""},
 		{[]string{"--out", "x.csv.gz"}, "x.csv.gz", 2, ""},
-		{[]string{"--out", "x.xml", "--format", "jsonl"}, "x.xml", 0, "{"},
+		{[]string{"--out", "x.txt", "--format", "jsonl"}, "x.txt", 0, "{"},
+		{[]string{"--out", "x.xml"}, "x.xml", 0, "<?xml"}, // Dublin Core
+		{[]string{"--out", "x.RIS"}, "x.RIS", 0, "TY  - "},
 		{[]string{"--out", "plain"}, "plain", 0, "url,"},
 		{[]string{"--out", "x.JSON"}, "x.JSON", 0, "["},
 	} {

@@ -1,5 +1,5 @@
 // Command harvest harvests the paginated search listings of online document
-// archives into SQLite and exports them as CSV, JSON or JSON Lines.
+// archives into SQLite and exports them as CSV, JSON, JSON Lines, Dublin Core or RIS.
 //
 // main only builds the commands, wires the packages together and maps errors
 // to exit codes, in one place (exitCode). The commands are spf13/cobra
@@ -159,7 +159,7 @@ func (m *Main) newRootCmd() *cobra.Command {
 		Use:   "harvest",
 		Short: "harvest the paginated search listings of document archives",
 		Long: `harvest harvests the paginated search listings of document archives into
-SQLite, and exports them as CSV, JSON or JSON Lines.
+SQLite, and exports them as CSV, JSON, JSON Lines, Dublin Core or RIS.
 
 Exit codes: 0 complete, 1 error, 2 usage, 3 partial, 4 database locked,
 130/143 interrupted (SIGINT/SIGTERM).`,
@@ -211,6 +211,7 @@ Exit codes: 0 complete, 1 error, 2 usage, 3 partial, 4 database locked,
 		m.newWarcCmd(),
 		m.newVerifyCmd(),
 		m.newProbeCmd(),
+		m.newServeCmd(),
 		m.newVersionCmd(),
 		m.newManCmd(),
 	)

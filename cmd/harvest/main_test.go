@@ -125,6 +125,9 @@ func TestDemo(t *testing.T) {
 	if !strings.Contains(stdout, "286 records stored") {
 		t.Errorf("demo output does not say what it did:\n%s", stdout)
 	}
+	if !strings.Contains(stdout, "Browse it: harvest serve --db "+filepath.Join("out", "demo.db")) {
+		t.Errorf("demo output does not say how to browse the harvest:\n%s", stdout)
+	}
 }
 
 func TestExitCodes(t *testing.T) {
