@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -91,9 +92,22 @@ func (db *DB) SaveDocuments(ctx context.Context, docs []harvest.DocumentResult) 
 				if links, err = jsonOf(d.Links); err != nil {
 					break
 				}
+				// What the search index holds of the page changes only
+				// when its description, fields or texts do.
+				var ok int
+				var oldSummary, oldFields, oldTexts string
+				err = tx.StmtContext(ctx, db.stmts.docIndexed).QueryRowContext(ctx, d.URL).Scan(&ok, &oldSummary, &oldFields, &oldTexts)
+				fresh := errors.Is(err, sql.ErrNoRows) || (err == nil && ok == 0)
+				if err != nil && !errors.Is(err, sql.ErrNoRows) {
+					break
+				}
+				same := !fresh && oldSummary == d.Summary && oldFields == string(fields) && oldTexts == string(texts)
 				_, err = tx.StmtContext(ctx, db.stmts.docSave).ExecContext(ctx,
 					d.URL, d.FetchURL, d.NodeID, d.Title, d.Date, d.DateText, d.Summary, string(fields), string(texts), string(links),
 					d.Status, r.ETag, r.LastModified, r.ListingHash, r.WalkID, at)
+				if err == nil && !same {
+					err = db.indexDocument(ctx, tx, d, fresh)
+				}
 			}
 			if err != nil {
 				return fmt.Errorf("save document %s: %w", d.URL, err)
