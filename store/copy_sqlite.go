@@ -3,8 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/harvest-archive/harvest"
 )
 
 var _ Copyable = (*DB)(nil)
@@ -72,5 +75,76 @@ func (l sqliteLoader) Load(ctx context.Context, t CopyTable, rows [][]any) error
 	return nil
 }
 
-func (l sqliteLoader) Commit(context.Context) error   { return l.tx.Commit() }
+// Commit indexes the loaded document pages for search (their details and
+// facet terms, which the store writes as it saves a page, not triggers),
+// then commits.
+func (l sqliteLoader) Commit(ctx context.Context) error {
+	if err := indexLoaded(ctx, l.tx); err != nil {
+		_ = l.tx.Rollback()
+		return fmt.Errorf("index the document pages: %w", err)
+	}
+	return l.tx.Commit()
+}
+
+// indexLoaded writes the search details and facet terms of every good
+// document page in tx, a thousand at a time.
+func indexLoaded(ctx context.Context, tx *sql.Tx) error {
+	fts, err := tx.PrepareContext(ctx, ftsDetailsSQL)
+	if err != nil {
+		return err
+	}
+	defer fts.Close()
+	terms, err := tx.PrepareContext(ctx, termsAddSQL)
+	if err != nil {
+		return err
+	}
+	defer terms.Close()
+	after := ""
+	for {
+		var docs []harvest.Document
+		rows, err := tx.QueryContext(ctx, `SELECT url, summary, fields, texts FROM documents WHERE ok = 1 AND url > ? ORDER BY url LIMIT 1000`, after)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var d harvest.Document
+			var fields, texts string
+			if err := rows.Scan(&d.URL, &d.Summary, &fields, &texts); err != nil {
+				rows.Close()
+				return err
+			}
+			if err := json.Unmarshal([]byte(fields), &d.Fields); err != nil {
+				rows.Close()
+				return fmt.Errorf("fields of %s: %w", d.URL, err)
+			}
+			if err := json.Unmarshal([]byte(texts), &d.Texts); err != nil {
+				rows.Close()
+				return fmt.Errorf("texts of %s: %w", d.URL, err)
+			}
+			docs = append(docs, d)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(docs) == 0 {
+			return nil
+		}
+		for _, d := range docs {
+			for _, t := range facetTerms(d) {
+				if _, err := terms.ExecContext(ctx, d.URL, t[0], t[1]); err != nil {
+					return err
+				}
+			}
+		}
+		batch, err := detailsBatch(docs)
+		if err != nil {
+			return err
+		}
+		if _, err := fts.ExecContext(ctx, batch); err != nil {
+			return err
+		}
+		after = docs[len(docs)-1].URL
+	}
+}
 func (l sqliteLoader) Rollback(context.Context) error { return l.tx.Rollback() }

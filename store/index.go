@@ -76,12 +76,25 @@ func (db *DB) indexDetails(ctx context.Context, tx *sql.Tx, docs []harvest.Docum
 	if len(docs) == 0 {
 		return nil
 	}
+	batch, err := detailsBatch(docs)
+	if err != nil {
+		return fmt.Errorf("index documents: %w", err)
+	}
+	if _, err := tx.StmtContext(ctx, db.stmts.ftsDetails).ExecContext(ctx, batch); err != nil {
+		return fmt.Errorf("index documents: %w", err)
+	}
+	return nil
+}
+
+// detailsBatch is the JSON array that ftsDetailsSQL takes: each page's URL
+// and details, a page given twice with its last.
+func detailsBatch(docs []harvest.Document) (string, error) {
 	type row struct {
 		URL     string `json:"u"`
 		Details string `json:"d"`
 	}
 	rows := make([]row, 0, len(docs))
-	at := make(map[string]int, len(docs)) // a page saved twice: its last save
+	at := make(map[string]int, len(docs))
 	for _, d := range docs {
 		if i, ok := at[d.URL]; ok {
 			rows[i].Details = detailsText(d)
@@ -90,14 +103,8 @@ func (db *DB) indexDetails(ctx context.Context, tx *sql.Tx, docs []harvest.Docum
 		at[d.URL] = len(rows)
 		rows = append(rows, row{d.URL, detailsText(d)})
 	}
-	batch, err := json.Marshal(rows)
-	if err != nil {
-		return fmt.Errorf("index documents: %w", err)
-	}
-	if _, err := tx.StmtContext(ctx, db.stmts.ftsDetails).ExecContext(ctx, string(batch)); err != nil {
-		return fmt.Errorf("index documents: %w", err)
-	}
-	return nil
+	b, err := json.Marshal(rows)
+	return string(b), err
 }
 
 // indexTerms replaces a saved document page's facet terms, within tx.
