@@ -41,7 +41,7 @@ func (m *Main) newExportCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.db, "db", "harvest.db", "SQLite database `file`")
-	f.StringVar(&o.format, "format", "", "csv, json or jsonl (default: from the --out file's extension, csv when it has none)")
+	f.StringVar(&o.format, "format", "", "csv, json, jsonl, dc (Dublin Core XML) or ris (default: from the --out file's extension, csv when it has none)")
 	f.StringVar(&o.out, "out", "", "write to this `file` (replaced whole, only when the export succeeds; - for standard output)")
 	f.BoolVar(&o.history, "history", false, "write the change history instead: url, changed_at, field, old_value, new_value, listing_url")
 	f.BoolVar(&o.spreadsheetSafe, "spreadsheet-safe", false, "prefix with ' every text value that begins with =, +, -, @, tab or CR, so a spreadsheet shows it and runs nothing")
