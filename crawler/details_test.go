@@ -385,3 +385,29 @@ func TestAttachmentLimits(t *testing.T) {
 		}
 	})
 }
+
+// --max-pages bounds the listing alone, and the document pages fetched
+// after a bounded walk send for no listing page past the bound (the loop's
+// page numbering must not go on generating them).
+func TestDetailsKeepMaxPages(t *testing.T) {
+	srv := serveWith(t, 100, nil)
+	db := openDB(t, filepath.Join(t.TempDir(), "h.db"))
+	cfg := detailsConfig(srv, "")
+	cfg.MaxPages = 4
+	sum, err := crawl(t, db, cfg)
+	if err != nil {
+		t.Fatalf("crawl: %v (%+v)", err, sum)
+	}
+	var listing []string
+	for _, h := range srv.Log() {
+		if strings.HasPrefix(h.URI, "/search") {
+			listing = append(listing, h.URI)
+		}
+	}
+	if sum.Pages != 4 || len(listing) != 4 || len(stored(t, db)) != 40 {
+		t.Errorf("pages %d, listing requests %q, records %d; want 4 pages, 4 requests, 40 records", sum.Pages, listing, len(stored(t, db)))
+	}
+	if n, _ := docHits(srv); n != 40 {
+		t.Errorf("%d document pages fetched, want the 40 listed", n)
+	}
+}

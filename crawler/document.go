@@ -181,7 +181,8 @@ func (c *crawl) documents(ctx context.Context) error {
 // the attachments due. --max-pages bounds the listing alone.
 func (c *crawl) details(ctx context.Context) error {
 	bounded := c.bounded
-	defer func() { c.bounded = bounded }()
+	c.walkOver = true
+	defer func() { c.bounded, c.walkOver = bounded, false }()
 	if c.cfg.Details != DetailsNone {
 		if err := c.documents(ctx); err != nil {
 			return err

@@ -78,6 +78,7 @@ type crawl struct {
 	docsDue        int      // document pages due in this run
 	filesDue       int      // attachments due in this run
 	budgetLeft     int      // attachments left when the byte budget was spent
+	walkOver       bool     // the listing is done with: generate sends for no more of its pages
 
 	paging      // paging.go
 	drift       // drift.go

@@ -80,8 +80,13 @@ func (c *crawl) pageNumber(u string) (int, bool) {
 }
 
 // generate puts the next page of the listing not met yet on the queue, once
-// page numbering is known; false when there is none.
+// page numbering is known; false when there is none, and always after the
+// walk (document pages and attachments: a walk bounded by --max-pages must
+// not go on while they are fetched).
 func (c *crawl) generate(queue *[]task) bool {
+	if c.walkOver {
+		return false
+	}
 	for c.pat != nil && c.gen < c.pages {
 		k := c.gen
 		c.gen++

@@ -66,3 +66,40 @@ func TestSpreadsheetSafe(t *testing.T) {
 		}
 	}
 }
+
+type changes []harvest.Change
+
+func (cs changes) Changes(ctx context.Context, url string, fn func(harvest.Change) error) error {
+	for _, c := range cs {
+		if err := fn(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// --spreadsheet-safe holds for the change history too: its old and new
+// values are harvested titles and summaries.
+func TestSpreadsheetSafeHistory(t *testing.T) {
+	c := harvest.Change{URL: "https://a.example/document/1", ChangedAt: seen, Field: "title", Old: "Telegram", New: `=HYPERLINK("http://evil.example","x")`}
+	for _, safe := range []bool{false, true} {
+		want := c.New
+		if safe {
+			want = "'" + c.New
+		}
+		var buf bytes.Buffer
+		if _, err := export.WriteHistory(context.Background(), changes{c}, "", "csv", &buf, export.Options{SpreadsheetSafe: safe}); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := csv.NewReader(&buf).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := rows[1][4]; got != want {
+			t.Errorf("safe %v: new_value %q, want %q", safe, got, want)
+		}
+		if got := rows[1][1]; got != "2026-11-26T12:00:00Z" {
+			t.Errorf("safe %v: changed_at %q", safe, got)
+		}
+	}
+}

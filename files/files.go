@@ -221,8 +221,9 @@ func (w *Download) TempPath() string { return w.f.Name() }
 
 // Commit checks the download — want is the length the server announced (-1:
 // none) — syncs it and renames it into place under its digest, which it
-// returns with the size. A file already there with that digest and size is
-// kept, and the download removed. The download is finished either way.
+// returns with the size. A file already there under that digest is
+// replaced (it may have been damaged since). The download is finished
+// either way.
 func (w *Download) Commit(want int64) (sha string, size int64, err error) {
 	defer w.Abort()
 	if w.err != nil {
@@ -240,9 +241,9 @@ func (w *Download) Commit(want int64) (sha string, size int64, err error) {
 	w.closed = true
 	sha = hex.EncodeToString(w.h.Sum(nil))
 	p, _ := w.d.Path(sha)
-	if w.d.Has(sha, w.n) {
-		return sha, w.n, nil
-	}
+	// A file already under this digest is replaced, not kept: the rename is
+	// atomic, and the file there may have been damaged since (Has checks
+	// only its size), while this one was hashed as it was written.
 	dir := filepath.Dir(p)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", 0, fmt.Errorf("files directory: %w", err)

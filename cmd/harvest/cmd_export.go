@@ -41,7 +41,7 @@ func (m *Main) newExportCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	addDBFlag(f, &o.db, "")
-	f.StringVar(&o.format, "format", "", "csv, json or jsonl (default: from the --out file's extension, csv when it has none)")
+	f.StringVar(&o.format, "format", "", "csv, json, jsonl, dc (Dublin Core XML) or ris (default: from the --out file's extension, csv when it has none)")
 	f.StringVar(&o.out, "out", "", "write to this `file` (replaced whole, only when the export succeeds; - for standard output)")
 	f.BoolVar(&o.history, "history", false, "write the change history instead: url, changed_at, field, old_value, new_value, listing_url")
 	f.BoolVar(&o.spreadsheetSafe, "spreadsheet-safe", false, "prefix with ' every text value that begins with =, +, -, @, tab or CR, so a spreadsheet shows it and runs nothing")
@@ -81,7 +81,7 @@ func (m *Main) export(ctx context.Context, o exportOptions) error {
 	write := func(w io.Writer) (int, error) { return export.WriteRecords(ctx, st, o.format, w, opt) }
 	switch {
 	case o.history:
-		write = func(w io.Writer) (int, error) { return export.WriteHistory(ctx, st, "", o.format, w) }
+		write = func(w io.Writer) (int, error) { return export.WriteHistory(ctx, st, "", o.format, w, opt) }
 	case o.attachments:
 		write = func(w io.Writer) (int, error) { return export.WriteFiles(ctx, st, o.format, w, opt) }
 	case o.details:

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/harvest-archive/harvest"
+	"github.com/harvest-archive/harvest/export"
 	"github.com/harvest-archive/harvest/fixtures"
 )
 
@@ -153,5 +154,29 @@ func TestCrawlDetailsThenExport(t *testing.T) {
 	b, _ = os.ReadFile(filepath.Join(dir, "h.ris"))
 	if n := strings.Count(string(b), "\r\nER  - \r\n"); n != len(truth) || !strings.HasPrefix(string(b), "TY  - GEN\r\n") {
 		t.Errorf("h.ris: %d records, want %d", n, len(truth))
+	}
+}
+
+// `export --help` names every format --format takes, Dublin Core and RIS
+// included.
+func TestExportHelpNamesEveryFormat(t *testing.T) {
+	code, stdout, _ := run(t, t.TempDir(), "export", "--help")
+	if code != 0 {
+		t.Fatalf("export --help: exit %d", code)
+	}
+	var line string
+	for _, l := range strings.Split(stdout, "\n") {
+		if strings.Contains(l, "--format") {
+			line = l
+		}
+	}
+	words := map[string]bool{}
+	for _, w := range strings.FieldsFunc(line, func(r rune) bool { return r == ' ' || r == ',' || r == '(' || r == ')' }) {
+		words[w] = true
+	}
+	for _, f := range export.Formats {
+		if !words[f] {
+			t.Errorf("--format's help %q does not name %s", line, f)
+		}
 	}
 }
