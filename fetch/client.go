@@ -155,7 +155,7 @@ func New(ctx context.Context, cfg Config) *Client {
 	dl = &holding{next: dl, gate: cl.gate, timeout: cfg.Timeout, halted: &cl.halted, requests: &cl.requests}
 	cl.userAgent = cfg.UserAgent
 	cl.dl = &http.Client{Transport: dl, CheckRedirect: func(req *http.Request, via []*http.Request) error {
-		return checkRedirect(cfg.Host, req, via)
+		return downloadRedirect(cfg.Host, cfg.Header, req, via)
 	}}
 
 	c := colly.NewCollector(colly.StdlibContext(ctx))
@@ -204,6 +204,27 @@ func checkRedirect(host string, req *http.Request, via []*http.Request) error {
 	}
 	if host != "" && !strings.EqualFold(req.URL.Host, host) {
 		return fmt.Errorf("%w: %s", ErrOffHost, req.URL)
+	}
+	return nil
+}
+
+// downloadRedirect is checkRedirect for attachments, which archives often
+// serve from another host (a CDN, a storage bucket): a redirect to any
+// http(s) host is followed, loops and a tenth redirect are not. The
+// operator's headers (Config.Header) are for the site alone: they are taken
+// off a request that leaves it, as net/http takes off Authorization and
+// cookies.
+func downloadRedirect(host string, header http.Header, req *http.Request, via []*http.Request) error {
+	if err := checkRedirect("", req, via); err != nil {
+		return err
+	}
+	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+		return fmt.Errorf("%w: %s", ErrOffHost, req.URL)
+	}
+	if host != "" && !strings.EqualFold(req.URL.Host, host) {
+		for k := range header {
+			req.Header.Del(k)
+		}
 	}
 	return nil
 }

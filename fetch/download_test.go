@@ -185,3 +185,33 @@ func TestDownloadStatusesAndStall(t *testing.T) {
 		t.Errorf("cancelled: %v", err)
 	}
 }
+
+// An attachment the site redirects to another host (a CDN) is downloaded
+// from there, without the operator's headers, which are for the site alone.
+func TestDownloadFollowsRedirectToAnotherHost(t *testing.T) {
+	var cdnSecret string
+	cdn := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cdnSecret = r.Header.Get("X-Secret")
+		w.Header().Set("Content-Type", "application/pdf")
+		w.Write([]byte("%PDF-1.4 from the cdn"))
+	}))
+	defer cdn.Close()
+	var siteSecret string
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siteSecret = r.Header.Get("X-Secret")
+		http.Redirect(w, r, cdn.URL+"/bucket/scan.pdf", http.StatusFound)
+	}))
+	defer site.Close()
+	cl := newClient(t, Config{Concurrency: 1, Host: strings.TrimPrefix(site.URL, "http://"), Header: http.Header{"X-Secret": {"s3cret"}}})
+	var got bytes.Buffer
+	err := cl.Download(t.Context(), site.URL+"/document/1/download", nil, func(d *Download) error {
+		_, err := io.Copy(&got, d.Body)
+		return err
+	})
+	if err != nil || got.String() != "%PDF-1.4 from the cdn" {
+		t.Fatalf("download through a redirect to another host: %q, %v", got.String(), err)
+	}
+	if siteSecret != "s3cret" || cdnSecret != "" {
+		t.Errorf("X-Secret: the site got %q (want s3cret), the other host %q (want none)", siteSecret, cdnSecret)
+	}
+}
