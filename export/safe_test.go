@@ -66,3 +66,39 @@ func TestSpreadsheetSafe(t *testing.T) {
 		}
 	}
 }
+
+// changes is a history source of fixed changes.
+type changes []harvest.Change
+
+func (cs changes) Changes(_ context.Context, _ string, fn func(harvest.Change) error) error {
+	for _, c := range cs {
+		if err := fn(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// The history's old and new values are harvested titles too: with
+// SpreadsheetSafe they are prefixed as the records' are.
+func TestSpreadsheetSafeHistory(t *testing.T) {
+	src := changes{{URL: "https://a.example/document/2", Field: "title", Old: "Telegram", New: `=HYPERLINK("http://evil.example")`,
+		ListingURL: "https://a.example/search"}}
+	for _, safe := range []bool{false, true} {
+		var buf bytes.Buffer
+		if _, err := export.WriteHistory(context.Background(), src, "", "csv", &buf, export.Options{SpreadsheetSafe: safe}); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := csv.NewReader(&buf).ReadAll()
+		if err != nil || len(rows) != 2 {
+			t.Fatalf("safe %v: %q, %v", safe, rows, err)
+		}
+		want := `=HYPERLINK("http://evil.example")`
+		if safe {
+			want = "'" + want
+		}
+		if got := rows[1][4]; got != want {
+			t.Errorf("safe %v: new_value %q, want %q", safe, got, want)
+		}
+	}
+}

@@ -81,7 +81,7 @@ func (m *Main) export(ctx context.Context, o exportOptions) error {
 	write := func(w io.Writer) (int, error) { return export.WriteRecords(ctx, st, o.format, w, opt) }
 	switch {
 	case o.history:
-		write = func(w io.Writer) (int, error) { return export.WriteHistory(ctx, st, "", o.format, w) }
+		write = func(w io.Writer) (int, error) { return export.WriteHistory(ctx, st, "", o.format, w, opt) }
 	case o.attachments:
 		write = func(w io.Writer) (int, error) { return export.WriteFiles(ctx, st, o.format, w, opt) }
 	case o.details:

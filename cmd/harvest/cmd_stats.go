@@ -140,7 +140,7 @@ func (m *Main) history(ctx context.Context, o historyOptions, rawURL string) err
 		return fmt.Errorf("%s is unknown: the database %s holds no record of it", u, o.db)
 	}
 	if o.format != "" {
-		_, err := export.WriteHistory(ctx, st, u, strings.ToLower(o.format), m.Stdout)
+		_, err := export.WriteHistory(ctx, st, u, strings.ToLower(o.format), m.Stdout, export.Options{})
 		return err
 	}
 	n := 0
