@@ -67,7 +67,13 @@ type Config struct {
 	// (the WARC writer; a fetch.SpoolRecorder keeps downloads without
 	// holding them in memory).
 	Recorder fetch.Recorder
-	Logger   *slog.Logger
+	// Limiter, when set, keeps the per-host politeness instead of the
+	// run's own gate: a fleet's, shared through its store (pgstore.HostGate).
+	Limiter fetch.Limiter
+	// Lease is how long a fleet worker holds a page it fetches (see Fleet);
+	// 0 is DefaultLease.
+	Lease  time.Duration
+	Logger *slog.Logger
 
 	// Details fetches the records' document pages after the listing
 	// (--details, --details=all).
@@ -161,6 +167,7 @@ type Store interface {
 // the listing no longer shows as gone.
 func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) {
 	sum := harvest.RunSummary{Outcome: harvest.OutcomeFailed, Mode: harvest.WalkFull}
+	began := time.Now()
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -184,9 +191,19 @@ func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) 
 		}
 	}
 
-	// Read, but write nothing, until the host has answered.
+	// Read, but write nothing, until the host has answered; workers of a
+	// fleet (a store with leases) join or begin their shared walk at once.
 	walk, resumed := harvest.Walk{}, false
-	if sum.Mode == harvest.WalkFull {
+	fleet, _ := st.(Fleet)
+	if sum.Mode != harvest.WalkFull {
+		fleet = nil // an incremental walk is each worker's own
+	}
+	switch {
+	case fleet != nil:
+		if walk, resumed, err = fleet.JoinWalk(ctx, start, listing, cfg.lease(), began); err != nil {
+			return sum, err
+		}
+	case sum.Mode == harvest.WalkFull:
 		if walk, resumed, err = st.FindWalk(ctx, start); err != nil {
 			return sum, err
 		}
@@ -210,7 +227,7 @@ func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) 
 		Retry: fetch.Retry{Retries: cfg.Retries, Backoff: cfg.Backoff, MaxWait: cfg.MaxRetryWait},
 		Host:  startURL.Host, Auth: cfg.Auth, HTTPSOnlyAuth: startURL.Scheme == "https", Recorder: cfg.Recorder, Logger: log,
 		Header:   cfg.Header,
-		SpoolDir: cfg.FilesDir,
+		SpoolDir: cfg.FilesDir, Limiter: cfg.Limiter,
 	})
 	var rules *fetch.Robots
 	if !cfg.IgnoreRobots {
@@ -234,7 +251,7 @@ func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) 
 		}
 	}
 
-	c := &crawl{cfg: cfg, st: st, f: f, log: log, host: startURL.Host, rules: rules, sum: &sum, start: start, fresh: !resumed,
+	c := &crawl{cfg: cfg, st: st, f: f, log: log, host: startURL.Host, rules: rules, sum: &sum, start: start, fresh: !resumed, fleet: fleet, walk: walk,
 		paging: paging{order: map[string]int{}, handled: map[string]bool{}}, drift: drift{driftAt: -1}, tally: tallies{started: time.Now()}}
 	c.handlers = map[string]handler{kindListing: listingHandler{c}, kindDocument: documentHandler{c}}
 	var fileDir *files.Dir
@@ -248,6 +265,9 @@ func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) 
 		c.handlers[kindAttachment] = attachmentHandler{crawl: c, dir: fileDir, spent: &atomic.Int64{}}
 	}
 	c.queued(start)
+	if fleet != nil {
+		defer c.heartbeat(ctx)()
+	}
 	if has, err := st.HasPageCache(ctx); err == nil && !has {
 		c.noCache = true
 	}
@@ -257,6 +277,10 @@ func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) 
 		t := queue[0]
 		if !rules.Allowed(t.url) {
 			break // reported by the loop below, once the walk exists
+		}
+		if !c.claim(ctx, t) {
+			queue = queue[1:] // another worker's
+			continue
 		}
 		r := c.do(ctx, t)
 		if ctx.Err() != nil {
@@ -274,7 +298,7 @@ func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) 
 		first = &r
 		queue = queue[1:]
 	}
-	if !resumed {
+	if !resumed && fleet == nil {
 		if walk, err = st.NewWalk(ctx, start, sum.Mode, listing); err != nil {
 			return sum, err
 		}
@@ -285,14 +309,30 @@ func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) 
 	}
 	sum.Outcome = harvest.OutcomeRunning
 	runErr := c.loop(ctx, queue, first)
-	if runErr == nil && sum.Mode == harvest.WalkFull && len(c.problems) == 0 && !c.bounded {
+	bg := context.WithoutCancel(ctx)
+	finisher := true // this run ends the walk (a fleet's last worker)
+	if fleet != nil {
+		if runErr == nil && !c.bounded {
+			runErr = c.sweep(ctx)
+		}
+		if runErr == nil && !c.bounded {
+			var unlock func()
+			if unlock, runErr = c.finishFleet(ctx); unlock != nil {
+				defer unlock()
+			}
+			finisher = unlock != nil
+		}
+		if runErr != nil || c.bounded {
+			_ = fleet.ReleaseLeases(bg, walk.ID) // the others need not wait for them
+		}
+	}
+	if runErr == nil && sum.Mode == harvest.WalkFull && len(c.problems) == 0 && !c.bounded && finisher {
 		runErr = c.repair(ctx)
 	}
-	if runErr == nil {
+	if runErr == nil && finisher { // in a fleet, the finisher alone fetches the document pages
 		runErr = c.details(ctx)
 	}
 
-	bg := context.WithoutCancel(ctx)
 	sum.Records, _ = st.WalkRecords(bg, walk.ID)
 	switch {
 	case errors.Is(runErr, context.Canceled) || errors.Is(runErr, context.DeadlineExceeded):
@@ -306,6 +346,9 @@ func Run(ctx context.Context, cfg Config, st Store) (harvest.RunSummary, error) 
 	case c.bounded:
 		sum.Outcome = harvest.OutcomeComplete
 		sum.Message = fmt.Sprintf("stopped after %d pages (--max-pages); the next run resumes", cfg.MaxPages)
+	case !finisher:
+		sum.Outcome = harvest.OutcomeComplete
+		sum.Message = "this worker's part of the walk is done; another worker finishes the walk (or finished it)"
 	default:
 		sum.Outcome = harvest.OutcomeComplete
 		if c.notBorne > 0 {

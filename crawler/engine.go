@@ -69,6 +69,7 @@ type crawl struct {
 	bounded  bool     // stopped by --max-pages with pages left
 	noCache  bool     // the store keeps no page yet: nothing to ask conditionally
 	handlers map[string]handler
+	fleet    Fleet   // the store's leases, when workers share it (fleet.go)
 	tally    tallies // progress.go
 
 	// Document pages and attachments (document.go, attachment.go).
@@ -174,6 +175,9 @@ func (c *crawl) loop(ctx context.Context, queue []task, first *result) error {
 				c.skipTask(ctx, t, "disallowed by robots.txt")
 				continue
 			}
+			if listingPage && !c.claim(ctx, t) {
+				continue // another worker's (fleet.go)
+			}
 			if listingPage {
 				fetched++ // --max-pages counts listing pages
 			}
@@ -235,7 +239,8 @@ func (c *crawl) loop(ctx context.Context, queue []task, first *result) error {
 				batchAt = time.Now()
 			}
 			batch = append(batch, r)
-			if len(batch) >= maxBatch {
+			// A fleet's other workers learn of new pages only once stored.
+			if len(batch) >= maxBatch || (c.fleet != nil && len(r.enqueue) > 0) {
 				flush()
 			}
 		}

@@ -261,6 +261,9 @@ func (c *crawl) newPage(ctx context.Context, from, next string) (bool, error) {
 		loop = ok && kn <= kf
 	case c.met(next):
 		loop = c.handled[next] && c.order[next] <= c.order[from]
+		if a, b, ok := pageNumbers(from, next); ok && b > a {
+			loop = false // a page further on, met first (a fleet worker takes pages up out of order)
+		}
 	default:
 		seq, done, known, err := c.st.Known(ctx, c.walk.ID, next)
 		if err != nil || !known {

@@ -45,6 +45,9 @@ type Config struct {
 	Recorder Recorder
 	// Logger says when the server holds the crawl up (a long Retry-After).
 	Logger *slog.Logger
+	// Limiter, when set, keeps the per-host limits instead of a Gate of
+	// Delay and Concurrency of this client's own (a fleet's shared one).
+	Limiter Limiter
 	// Header is sent with every request (robots.txt included), under the
 	// request's own fields (a conditional request's validators).
 	Header http.Header
@@ -93,7 +96,7 @@ type Client struct {
 	c         *colly.Collector
 	dl        *http.Client // downloads (Download): streamed, over the same gate and connections
 	userAgent string
-	gate      *Gate
+	gate      Limiter
 	retry     Retry
 	halted    atomic.Bool
 	requests  atomic.Int64
@@ -109,7 +112,10 @@ const (
 
 // New makes a client for one run; ctx cancels every request it sends.
 func New(ctx context.Context, cfg Config) *Client {
-	cl := &Client{gate: NewGate(cfg.Delay, cfg.Concurrency), retry: cfg.Retry, header: cfg.Header.Clone()}
+	cl := &Client{gate: cfg.Limiter, retry: cfg.Retry, header: cfg.Header.Clone()}
+	if cl.gate == nil {
+		cl.gate = NewGate(cfg.Delay, cfg.Concurrency)
+	}
 	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
 	base := &http.Transport{
 		Proxy:               http.ProxyFromEnvironment,

@@ -277,7 +277,7 @@ func (t *spooling) RoundTrip(req *http.Request) (*http.Response, error) {
 // header, then every read of the body), not the whole transfer.
 type holding struct {
 	next     http.RoundTripper
-	gate     *Gate
+	gate     Limiter
 	timeout  time.Duration
 	halted   *atomic.Bool
 	requests *atomic.Int64

@@ -7,6 +7,24 @@ import (
 	"time"
 )
 
+// Limiter is the politeness layer's seam: what keeps requests to each host
+// within limits. Gate is the one for a single process; a store shared by
+// several processes can keep the same limits for all of them (package
+// pgstore's HostGate), so that a fleet is as polite as one crawler.
+type Limiter interface {
+	// Acquire waits until a request to host may start, and returns the
+	// function that frees its slot once the request is done.
+	Acquire(ctx context.Context, host string) (release func(), err error)
+	// Pause holds every request to host until the given time.
+	Pause(host string, until time.Time)
+	// SetDelay raises the spacing between request starts (a Crawl-delay).
+	SetDelay(d time.Duration)
+	// Delay is the spacing between request starts now.
+	Delay() time.Duration
+}
+
+var _ Limiter = (*Gate)(nil)
+
 // Gate keeps requests to each host within limits: at most n in flight,
 // starts at least delay apart (plus up to a quarter of it at random), and
 // none while the host asked for a pause. It is the politeness layer; it knows

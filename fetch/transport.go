@@ -34,7 +34,7 @@ var (
 // bot challenge, and counts what it sends.
 type politeness struct {
 	next     http.RoundTripper
-	gate     *Gate
+	gate     Limiter
 	timeout  time.Duration
 	halted   *atomic.Bool
 	requests *atomic.Int64
@@ -128,7 +128,7 @@ func maybeGunzip(h http.Header, body []byte) []byte {
 // pages in flight wait with it.
 type pausing struct {
 	next     http.RoundTripper
-	gate     *Gate
+	gate     Limiter
 	maxPause time.Duration
 	log      *slog.Logger
 }

@@ -12,6 +12,8 @@ import (
 type Reader interface {
 	// Records calls fn for every record, in the order first stored.
 	Records(ctx context.Context, fn func(harvest.Record) error) error
+	// Record returns the stored record of url, if there is one.
+	Record(ctx context.Context, url string) (harvest.Record, bool, error)
 	// Changes calls fn for every recorded change, oldest first; with url
 	// set, for that record only.
 	Changes(ctx context.Context, url string, fn func(harvest.Change) error) error

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -64,6 +65,7 @@ func (db *DB) DocumentsDue(ctx context.Context, walkID int64, all bool, fn func(
 func (db *DB) SaveDocuments(ctx context.Context, docs []harvest.DocumentResult) error {
 	now := db.now()
 	err := db.tx(ctx, func(tx *sql.Tx) error {
+		var changed []harvest.Document // pages whose search details change
 		for _, r := range docs {
 			d := r.Document
 			var err error
@@ -91,15 +93,29 @@ func (db *DB) SaveDocuments(ctx context.Context, docs []harvest.DocumentResult) 
 				if links, err = jsonOf(d.Links); err != nil {
 					break
 				}
+				// What the search index holds of the page changes only
+				// when its description, fields or texts do.
+				var ok int
+				var oldSummary, oldFields, oldTexts string
+				err = tx.StmtContext(ctx, db.stmts.docIndexed).QueryRowContext(ctx, d.URL).Scan(&ok, &oldSummary, &oldFields, &oldTexts)
+				fresh := errors.Is(err, sql.ErrNoRows) || (err == nil && ok == 0)
+				if err != nil && !errors.Is(err, sql.ErrNoRows) {
+					break
+				}
+				same := !fresh && oldSummary == d.Summary && oldFields == string(fields) && oldTexts == string(texts)
 				_, err = tx.StmtContext(ctx, db.stmts.docSave).ExecContext(ctx,
 					d.URL, d.FetchURL, d.NodeID, d.Title, d.Date, d.DateText, d.Summary, string(fields), string(texts), string(links),
 					d.Status, r.ETag, r.LastModified, r.ListingHash, r.WalkID, at)
+				if err == nil && !same {
+					err = db.indexTerms(ctx, tx, d, fresh)
+					changed = append(changed, d)
+				}
 			}
 			if err != nil {
 				return fmt.Errorf("save document %s: %w", d.URL, err)
 			}
 		}
-		return nil
+		return db.indexDetails(ctx, tx, changed)
 	})
 	return err
 }

@@ -116,6 +116,10 @@ func (db *DB) prepare(ctx context.Context) error {
 		{&db.stmts.cache, `SELECT etag, last_modified, next_url, total FROM pages WHERE url = ?`, false},
 		{&db.stmts.known, `SELECT seq, state FROM frontier WHERE walk_id = ? AND url = ?`, false},
 		{&db.stmts.docSave, saveDocumentSQL, true},
+		{&db.stmts.docIndexed, docIndexedSQL, true},
+		{&db.stmts.ftsDetails, ftsDetailsSQL, true},
+		{&db.stmts.termsDel, termsDelSQL, true},
+		{&db.stmts.termsAdd, termsAddSQL, true},
 	} {
 		if s.write && db.readOnly {
 			continue

@@ -235,6 +235,12 @@ func (db *DB) Count(ctx context.Context) (int, error) {
 	return n, err
 }
 
+// RecordsHash is the digest the store keeps of what a listing page held
+// (pages.records_hash): a page re-parsed into the same digest needs no
+// writes. Every backend keeps the same digest, so that a harvest copied from
+// one to the other keeps it.
+func RecordsHash(p harvest.PageResult) string { return recordsHash(p) }
+
 // recordsHash is a digest of what a page held: its records' fields, in
 // order, its next link and total, and how it was decoded.
 func recordsHash(p harvest.PageResult) string {

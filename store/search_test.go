@@ -315,6 +315,23 @@ func TestSearchDetailsAndFacets(t *testing.T) {
 	}
 	facet(FacetCount{"Cold War", 1}, FacetCount{"Détente", 1})
 	check(SearchQuery{Text: "detente"}, "1")
+
+	// A harvest copied into a new database (harvest migrate) is searched
+	// and faceted there as here: the copy indexes its document pages.
+	copied, _ := MustOpen(t)
+	if _, err := Copy(ctx, db, copied); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []SearchQuery{{Text: "detente"}, {Text: "plutonium"}, {Subject: "Cold War"}, {Person: "Khrushchev, Nikita"}} {
+		a, errA := db.Search(ctx, q)
+		b, errB := copied.Search(ctx, q)
+		if errA != nil || errB != nil || !slices.Equal(urls(a.Hits), urls(b.Hits)) {
+			t.Errorf("%+v: copy finds %v (%v), original %v (%v)", q, urls(b.Hits), errB, urls(a.Hits), errA)
+		}
+	}
+	if got, err := copied.Facet(ctx, FacetSubject, 10); err != nil || !slices.Equal(got, []FacetCount{{"Cold War", 1}, {"Détente", 1}}) {
+		t.Errorf("copied subjects %v, %v", got, err)
+	}
 	d, err := db.Document(ctx, "http://x/document/1")
 	if err != nil || d == nil || len(d.Fields) != 4 || d.Value("subjects")[0] != "Détente" {
 		t.Errorf("document %+v, %v", d, err)

@@ -20,11 +20,12 @@ type DB struct {
 	path      string
 	lock      *fileLock
 	stmts     struct {
-		sel, ins, upd, chg, touch        *sql.Stmt // records
-		enqueue, done, keep, cache, hash *sql.Stmt
-		reSel, reUpd, rePage, reFront    *sql.Stmt // re-parse // frontier and pages
-		known                            *sql.Stmt
-		docSave                          *sql.Stmt // documents.go
+		sel, ins, upd, chg, touch                  *sql.Stmt // records
+		enqueue, done, keep, cache, hash           *sql.Stmt
+		reSel, reUpd, rePage, reFront              *sql.Stmt // re-parse // frontier and pages
+		known                                      *sql.Stmt
+		docSave                                    *sql.Stmt // documents.go
+		docIndexed, ftsDetails, termsDel, termsAdd *sql.Stmt // index.go
 	}
 	// Now gives the time stamps; tests replace it (or pass WithClock).
 	Now func() time.Time

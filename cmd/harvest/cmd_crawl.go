@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/net/http/httpguts"
@@ -19,6 +20,7 @@ import (
 	"github.com/harvest-archive/harvest/files"
 	"github.com/harvest-archive/harvest/parser"
 	"github.com/harvest-archive/harvest/store"
+	"github.com/harvest-archive/harvest/store/pgstore"
 	"github.com/harvest-archive/harvest/warc"
 )
 
@@ -54,7 +56,7 @@ func (m *Main) newCrawlCmd() *cobra.Command {
 	d := crawler.DefaultConfig("")
 	f := cmd.Flags()
 	f.StringVar(&o.startURL, "start-url", harvest.DefaultStartURL, "the listing to walk when no START_URL is given (for --config and HARVEST_START_URL)")
-	f.StringVar(&o.db, "db", "harvest.db", "SQLite database `file`")
+	addDBFlag(f, &o.db, "")
 	f.StringVar(&o.profile, "profile", "auto", "site profile: a built-in name ("+strings.Join(parser.Names(), ", ")+"), a .json file, or auto to choose by the start URL's host")
 	f.IntVar(&o.cfg.MaxPages, "max-pages", 0, "fetch at most `N` listing pages in this run (0: no limit); the next run goes on")
 	f.DurationVar(&o.cfg.Delay, "delay", d.Delay, "wait between requests to the host (plus up to a quarter more at random)")
@@ -69,6 +71,7 @@ func (m *Main) newCrawlCmd() *cobra.Command {
 	f.StringVar(&o.warc.dir, "warc", "", "write every HTTP exchange (robots.txt, pages, retries) as WARC 1.1 into this `directory`, with a CDXJ index beside each file")
 	f.Int64Var(&o.warc.maxSize, "warc-max-size", warc.DefaultMaxSize, "start a new WARC file once one passes this many `bytes`")
 	f.StringVar(&o.warc.prefix, "warc-prefix", warc.DefaultPrefix, "WARC file names are PREFIX-TIMESTAMP-SERIAL.warc.gz")
+	f.DurationVar(&o.cfg.Lease, "lease", crawler.DefaultLease, "with a postgres:// --db, which several workers share: how long a worker holds a page it fetches before another may take it (a dead worker's pages wait this long)")
 	f.BoolVar(&o.cfg.Incremental, "incremental", false, "walk the listing newest first and stop at the first page with nothing new (needs a profile that knows the order; else a full walk with conditional requests)")
 	f.StringVar(&o.details, "details", "", "after the listing, fetch each record's document page when new, changed in the listing, or failed last time; --details=all: every page (conditionally)")
 	f.Lookup("details").NoOptDefVal = "new"
@@ -233,12 +236,20 @@ func pickProfile(name, startURL string) (parser.Profile, error) {
 // crawls, and closes both. A database file that this run created is removed
 // again when the host could not be reached, so that an unreachable site
 // leaves nothing behind.
+//
+// A postgres:// database is shared: it takes no lock, the crawl joins the
+// walk other workers run on it (leasing pages), and the host's politeness
+// is kept for all of them in the database.
 func runCrawl(ctx context.Context, path string, cfg crawler.Config, capture warcOptions) (harvest.RunSummary, error) {
 	_, statErr := os.Stat(path)
-	created := errors.Is(statErr, os.ErrNotExist)
-	db, err := store.Open(ctx, path, store.WithLock())
+	created := store.IsFile(path) && errors.Is(statErr, os.ErrNotExist)
+	db, err := store.OpenBackend(ctx, path, store.OpenOptions{Lock: store.IsFile(path)})
 	if err != nil {
 		return harvest.RunSummary{}, err
+	}
+	if pg, ok := db.(*pgstore.DB); ok {
+		// A slot a dead worker held runs out after its request's timeout.
+		cfg.Limiter = pg.HostGate(cfg.Delay, cfg.Concurrency, cfg.Timeout+30*time.Second)
 	}
 	closeCapture, err := openCapture(capture, &cfg)
 	if err != nil {

@@ -36,7 +36,7 @@ func (m *Main) newReparseCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.warc, "warc", "", "`directory` of WARC files written by harvest crawl --warc (required)")
-	f.StringVar(&o.db, "db", "harvest.db", "SQLite database `file` (created when missing)")
+	addDBFlag(f, &o.db, " (created when missing)")
 	f.StringVar(&o.profile, "profile", "auto", "site profile: a built-in name, a .json file, or auto to choose by each page's host")
 	o.log.addFlags(f)
 	cmd.RegisterFlagCompletionFunc("profile", completeProfiles)
@@ -55,7 +55,7 @@ func (m *Main) reparse(ctx context.Context, o reparseOptions) error {
 	}
 	log := m.logger(o.log, m.Stderr)
 	tuneGC()
-	st, err := store.Open(ctx, o.db, store.WithLock())
+	st, err := store.OpenBackend(ctx, o.db, store.OpenOptions{Lock: true})
 	if err != nil {
 		return err
 	}

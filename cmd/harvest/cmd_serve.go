@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/harvest-archive/harvest/serve"
+	"github.com/harvest-archive/harvest/store"
 )
 
 // serveOptions are the flags of `harvest serve`.
@@ -53,11 +54,17 @@ func (m *Main) serve(ctx context.Context, o serveOptions) error {
 			return fmt.Errorf("%w: %s %s is not a directory", errUsage, d[0], d[1])
 		}
 	}
-	st, err := openExisting(ctx, o.db)
+	b, err := openExisting(ctx, o.db)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer b.Close()
+	st, ok := b.(*store.DB)
+	if !ok {
+		// Its search and overview read SQLite's full-text index and
+		// counts (migration 0009), which the PostgreSQL store lacks yet.
+		return fmt.Errorf("%w: harvest serve reads a SQLite database; copy a PostgreSQL harvest with harvest migrate --from %s --to FILE first", errUsage, name(o.db))
+	}
 	st.SetMaxReaders(4)
 	log := m.logger(o.log, m.Stderr)
 	s, err := serve.New(serve.Config{DB: st, DBPath: o.db, Files: o.files, WARC: o.warc, Logger: log})

@@ -32,7 +32,7 @@ func (m *Main) newStatsCmd() *cobra.Command {
 			return m.stats(cmd.Context(), o)
 		},
 	}
-	cmd.Flags().StringVar(&o.db, "db", "harvest.db", "SQLite database `file`")
+	addDBFlag(cmd.Flags(), &o.db, "")
 	cmd.Flags().BoolVar(&o.asJSON, "json", false, "print JSON for scripts")
 	return cmd
 }
@@ -115,7 +115,7 @@ func (m *Main) newHistoryCmd() *cobra.Command {
 			return m.history(cmd.Context(), o, args[0])
 		},
 	}
-	cmd.Flags().StringVar(&o.db, "db", "harvest.db", "SQLite database `file`")
+	addDBFlag(cmd.Flags(), &o.db, "")
 	cmd.Flags().StringVar(&o.format, "format", "", "print as csv, json or jsonl instead of text")
 	cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(export.TableFormats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd

@@ -30,7 +30,7 @@ func (m *Main) newVerifyCmd() *cobra.Command {
 			return m.verify(cmd.Context(), o)
 		},
 	}
-	cmd.Flags().StringVar(&o.db, "db", "harvest.db", "SQLite database `file`")
+	addDBFlag(cmd.Flags(), &o.db, "")
 	cmd.Flags().StringVar(&o.files, "files", "", "the `directory` crawl --files wrote")
 	return cmd
 }

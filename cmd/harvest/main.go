@@ -42,6 +42,7 @@ import (
 	"github.com/harvest-archive/harvest"
 	"github.com/harvest-archive/harvest/internal/peakrss"
 	"github.com/harvest-archive/harvest/store"
+	_ "github.com/harvest-archive/harvest/store/pgstore" // --db postgres://...
 )
 
 // Exit codes, as the README documents them.
@@ -206,6 +207,7 @@ Exit codes: 0 complete, 1 error, 2 usage, 3 partial, 4 database locked,
 		m.newStatsCmd(),
 		m.newHistoryCmd(),
 		m.newReparseCmd(),
+		m.newMigrateCmd(),
 		m.newWarcCmd(),
 		m.newVerifyCmd(),
 		m.newProbeCmd(),
@@ -253,6 +255,13 @@ func (m *Main) logger(o logOptions, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
 }
 
+// addDBFlag adds --db: a SQLite file, or a PostgreSQL URL (postgres://...)
+// that several harvest processes share. HARVEST_DB sets it, as the
+// environment sets every flag (config.go).
+func addDBFlag(f *pflag.FlagSet, db *string, what string) {
+	f.StringVar(db, "db", "harvest.db", "database: a SQLite `file`"+what+", or a postgres:// URL (any libpq URL)")
+}
+
 // jsonLog tells whether --log-format json is asked for; before the flags are
 // parsed (a usage error in them) it looks at the command line and
 // HARVEST_LOG_FORMAT itself.
@@ -284,11 +293,13 @@ func newJSONHandler(w io.Writer, level slog.Level) slog.Handler {
 
 // openExisting opens a database that must exist already, for reading only:
 // it works on a read-only copy and while a crawl writes.
-func openExisting(ctx context.Context, path string) (*store.DB, error) {
-	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("database %s: %w", path, err)
+func openExisting(ctx context.Context, dsn string) (store.Backend, error) {
+	if store.IsFile(dsn) {
+		if _, err := os.Stat(dsn); err != nil {
+			return nil, fmt.Errorf("database %s: %w", dsn, err)
+		}
 	}
-	return store.OpenReadOnly(ctx, path)
+	return store.OpenBackend(ctx, dsn, store.OpenOptions{ReadOnly: true})
 }
 
 func oneOf(v string, allowed ...string) bool {
