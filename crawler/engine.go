@@ -272,10 +272,10 @@ func (c *crawl) loop(ctx context.Context, queue []task, first *result) error {
 			continue // drain what is in flight; store nothing more
 		}
 		handle(r)
-		c.progress(queue, inflightKind, false)
+		c.progress(queue, inflightKind, batch, false)
 	}
 	flush()
-	c.progress(queue, inflightKind, true)
+	c.progress(queue, inflightKind, batch, true)
 	if stop != nil {
 		return stop
 	}

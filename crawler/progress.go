@@ -80,9 +80,10 @@ func (t *tallies) failed(kind string) { t.of(kind).Failed++ }
 func (t *tallies) addBytes(kind string, n int64) { t.of(kind).Bytes += n }
 
 // progress reports the run's progress to cfg.Progress, when set: queue and
-// inflight are the loop's tasks waiting and sent. Reports come at most every
-// progressEvery unless final.
-func (c *crawl) progress(queue []task, inflight map[string]int, final bool) {
+// inflight are the loop's tasks waiting and sent, unsaved its pages fetched
+// and waiting to be stored (still left: they count as done once stored).
+// Reports come at most every progressEvery unless final.
+func (c *crawl) progress(queue []task, inflight map[string]int, unsaved []result, final bool) {
 	if c.cfg.Progress == nil {
 		return
 	}
@@ -100,6 +101,9 @@ func (c *crawl) progress(queue []task, inflight map[string]int, final bool) {
 	}
 	for k, n := range inflight {
 		left[k] += n
+	}
+	for _, r := range unsaved {
+		left[r.kind]++
 	}
 	p := Progress{
 		Elapsed:  now.Sub(c.tally.started),

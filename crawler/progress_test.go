@@ -81,3 +81,31 @@ func TestProgressCountsDocumentsAndFiles(t *testing.T) {
 		t.Errorf("files %+v, the manifest has %d", last.Files, len(files))
 	}
 }
+
+// Once the listing's page count is known, every report counts all its pages:
+// a page fetched and waiting to be stored (group commit) is still left, so
+// the total a terminal shows ("3/10") does not shrink and grow back.
+func TestProgressTotalSteady(t *testing.T) {
+	srv := serve(t, 95) // 10 pages of 10
+	db := openDB(t, filepath.Join(t.TempDir(), "h.db"))
+	cfg := testConfig(srv.ListingURL(0))
+	cfg.Concurrency = 2
+	var got []crawler.Progress
+	cfg.Progress = func(p crawler.Progress) { got = append(got, p) }
+	if _, err := crawl(t, db, cfg); err != nil {
+		t.Fatal(err)
+	}
+	known := 0
+	for i, p := range got {
+		if !p.AllKnown {
+			continue
+		}
+		known++
+		if n := p.Listing.Done + p.Listing.Failed + p.Listing.Left; n != 10 {
+			t.Errorf("report %d: %d done + %d failed + %d left = %d pages of a 10-page listing", i, p.Listing.Done, p.Listing.Failed, p.Listing.Left, n)
+		}
+	}
+	if known == 0 {
+		t.Error("no report knew the listing's page count")
+	}
+}

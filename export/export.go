@@ -243,7 +243,8 @@ func WriteFiles(ctx context.Context, src FileSource, format string, w io.Writer,
 }
 
 // WriteHistory streams the recorded changes (of one record when url is set)
-// to w in a table format, and returns how many it wrote.
+// to w in a table format, and returns how many it wrote. Their old and new
+// values are harvested text: opt.SpreadsheetSafe applies to them.
 func WriteHistory(ctx context.Context, src HistorySource, url, format string, w io.Writer, opt Options) (int, error) {
 	var row rowBuf
 	return writeTable(ctx, format, w, ChangeColumns, opt, func(emit func([][]string) error) error {

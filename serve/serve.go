@@ -141,12 +141,36 @@ func Loopback(addr string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// localOnly answers only the requests whose Host names this machine: a
+// loopback address or localhost. A server on a loopback address is for this
+// machine's browser; a request naming another host there comes from a page
+// that pointed its own name at 127.0.0.1 (DNS rebinding) to read the harvest
+// through that browser, and is refused with 421 Misdirected Request.
+func localOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host := r.Host
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		if !Loopback(net.JoinHostPort(strings.Trim(host, "[]"), "0")) {
+			http.Error(w, "this server answers only requests to localhost or a loopback address", http.StatusMisdirectedRequest)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // ListenAndServe serves on addr until ctx ends, then shuts down, letting
 // requests under way finish for up to five seconds. It logs a warning when
-// addr is not a loopback address. ready, when not nil, is called with the
-// address listened on (the port chosen when addr's is 0).
+// addr is not a loopback address; on a loopback address it answers only
+// requests addressed to localhost or a loopback address (see localOnly).
+// ready, when not nil, is called with the address listened on (the port
+// chosen when addr's is 0).
 func (s *Server) ListenAndServe(ctx context.Context, addr string, ready func(addr string)) error {
-	if !Loopback(addr) {
+	var h http.Handler = s
+	if Loopback(addr) {
+		h = localOnly(s)
+	} else {
 		s.log.Warn("serving beyond this machine: anyone who can reach this address can read the harvest", "addr", addr)
 	}
 	ln, err := net.Listen("tcp", addr)
@@ -154,7 +178,7 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string, ready func(add
 		return fmt.Errorf("serve: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           s,
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}

@@ -507,3 +507,49 @@ func TestProgressWhileACrawlWrites(t *testing.T) {
 		t.Errorf("after the run: %s", body)
 	}
 }
+
+// On a loopback address the server answers only requests addressed to this
+// machine by name (localhost) or loopback address: a web page that points
+// its own host name at 127.0.0.1 (DNS rebinding) cannot read the harvest
+// through the browser of whoever runs serve.
+func TestLoopbackRefusesOtherHosts(t *testing.T) {
+	f := newFixture(t)
+	s := f.server(t, false, false)
+	ctx, cancel := context.WithCancel(context.Background())
+	addrc := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- s.ListenAndServe(ctx, "127.0.0.1:0", func(a string) { addrc <- a }) }()
+	addr := <-addrc
+	port := addr[strings.LastIndex(addr, ":")+1:]
+	for _, tt := range []struct {
+		host string
+		want int
+	}{
+		{"127.0.0.1:" + port, 200},
+		{"localhost:" + port, 200},
+		{"LOCALHOST", 200},
+		{"[::1]:" + port, 200},
+		{"evil.example:" + port, http.StatusMisdirectedRequest},
+		{"evil.example", http.StatusMisdirectedRequest},
+		{"localhost.evil.example", http.StatusMisdirectedRequest},
+	} {
+		req, _ := http.NewRequest("GET", "http://"+addr+"/search?q=treaty", nil)
+		req.Host = tt.host
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != tt.want {
+			t.Errorf("Host %s: status %d, want %d", tt.host, res.StatusCode, tt.want)
+		}
+		if tt.want != 200 && strings.Contains(string(body), "Treaty") {
+			t.Errorf("Host %s: the answer shows the harvest:\n%s", tt.host, body)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}

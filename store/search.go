@@ -760,12 +760,13 @@ type Progress struct {
 }
 
 // Progress lists the runs that have not finished, newest first: a crawl
-// under way, or one that stopped without recording its end.
+// under way, or one that stopped without recording its end and that no
+// later run has closed as interrupted yet.
 func (db *DB) Progress(ctx context.Context) ([]Progress, error) {
 	var out []Progress
 	var walks []int64
 	err := db.each(ctx, `SELECT r.id, r.start_url, r.mode, r.started_at, COALESCE(r.walk_id, 0), COALESCE(w.total, 0)
-		FROM runs r LEFT JOIN walks w ON w.id = r.walk_id WHERE r.finished_at IS NULL ORDER BY r.id DESC LIMIT 5`, nil, func(rows *sql.Rows) error {
+		FROM runs r LEFT JOIN walks w ON w.id = r.walk_id WHERE r.finished_at IS NULL AND r.outcome = ? ORDER BY r.id DESC LIMIT 5`, []any{harvest.OutcomeRunning}, func(rows *sql.Rows) error {
 		var p Progress
 		var start string
 		var walk int64

@@ -361,3 +361,27 @@ func TestSearchDetailsAndFacets(t *testing.T) {
 		t.Errorf("SearchDetails: %d, %v", n, err)
 	}
 }
+
+// A run whose process was killed, closed as interrupted by the next run,
+// is no longer shown as in progress: serve's front page would otherwise
+// list it as a crawl under way for ever.
+func TestProgressLeavesOutAStaleRunClosedByTheNext(t *testing.T) {
+	db := searchDB(t)
+	ctx := context.Background()
+	w, _ := db.LastWalk(ctx, "http://x/search")
+	killed, err := db.BeginRun(ctx, w) // never finished: kill -9
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, err := db.BeginRun(ctx, w) // closes the killed run as interrupted
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := db.Progress(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 1 || ps[0].RunID != next {
+		t.Errorf("progress lists runs %+v; want only run %d (run %d was closed as interrupted)", ps, next, killed)
+	}
+}

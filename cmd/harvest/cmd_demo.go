@@ -108,9 +108,9 @@ func (m *Main) demo(ctx context.Context, o demoOptions) error {
 	if capture.dir != "" {
 		fmt.Fprintf(m.Stdout, "      %s reparse --warc %s --db %s   # re-parse the captures, nothing fetched\n", self, shellQuote(capture.dir), shellQuote(dbPath))
 	}
-	browse := "harvest serve --db " + dbPath
+	browse := self + " serve --db " + shellQuote(dbPath)
 	if capture.dir != "" {
-		browse += " --warc " + capture.dir
+		browse += " --warc " + shellQuote(capture.dir)
 	}
 	fmt.Fprintf(m.Stdout, "Browse it: %s   (then open http://%s/ in a web browser)\n", browse, serve.DefaultAddr)
 	return nil

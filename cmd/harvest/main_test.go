@@ -125,8 +125,12 @@ func TestDemo(t *testing.T) {
 	if !strings.Contains(stdout, "286 records stored") {
 		t.Errorf("demo output does not say what it did:\n%s", stdout)
 	}
-	if !strings.Contains(stdout, "Browse it: harvest serve --db "+filepath.Join("out", "demo.db")) {
-		t.Errorf("demo output does not say how to browse the harvest:\n%s", stdout)
+	// The serve line runs harvest as the "Next:" line does (after `go run`
+	// there is no harvest on PATH), with the same quoting.
+	_, next, _ := strings.Cut(stdout, "\nNext: ")
+	self, _, _ := strings.Cut(next, " export ")
+	if self == "" || !strings.Contains(stdout, "Browse it: "+self+" serve --db "+shellQuote(filepath.Join("out", "demo.db"))+" ") {
+		t.Errorf("demo output does not say how to browse the harvest with %q:\n%s", self, stdout)
 	}
 }
 

@@ -23,7 +23,9 @@ var syncFile = (*os.File).Sync
 // writeFile runs write on out through a temporary file beside it, synced
 // and then renamed into place, so that a failed or interrupted export never
 // leaves half a file, and a crash right after it leaves the whole one. With
-// out "" or "-", write runs on w (standard output).
+// out "" or "-", write runs on w (standard output); a symbolic link's target
+// is replaced, and what is not a regular file (a named pipe, /dev/stdout) is
+// written into.
 //
 // The file gets the mode a new file gets (0666 less the umask), or keeps the
 // mode of the file it replaces. Temporary files of exports that were killed
@@ -32,6 +34,13 @@ var syncFile = (*os.File).Sync
 func writeFile(out string, w io.Writer, write func(io.Writer) (int, error)) (int, error) {
 	if out == "" || out == "-" {
 		return write(w)
+	}
+	// A link is followed: its target is replaced and the link stays.
+	if real, err := filepath.EvalSymlinks(out); err == nil {
+		out = real
+	}
+	if fi, err := os.Stat(out); err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
+		return writeInto(out, write)
 	}
 	dir, base := filepath.Dir(out), filepath.Base(out)
 	removeStaleTemps(dir, base)
@@ -70,6 +79,21 @@ func writeFile(out string, w io.Writer, write func(io.Writer) (int, error)) (int
 	}
 	syncDir(dir) // the rename itself reaches the disk
 	return n, nil
+}
+
+// writeInto runs write on out, a file that is not a regular one (a named
+// pipe, /dev/stdout, a device), opened for writing as a shell's > would: a
+// rename would put a regular file in its place.
+func writeInto(out string, write func(io.Writer) (int, error)) (int, error) {
+	f, err := os.OpenFile(out, os.O_WRONLY|os.O_TRUNC, 0)
+	if err != nil {
+		return 0, fmt.Errorf("export %s: %w", out, err)
+	}
+	n, err := write(f)
+	if cerr := f.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("export %s: %w", out, cerr)
+	}
+	return n, err
 }
 
 // createTemp creates a new, empty temporary file for base in dir, with the

@@ -51,7 +51,7 @@ func dump(t *testing.T, s store.Copyable) map[string]any {
 		out["export."+f] = b.String()
 	}
 	var b bytes.Buffer
-	if _, err := export.WriteHistory(ctx, s, "", "jsonl", &b); err != nil {
+	if _, err := export.WriteHistory(ctx, s, "", "jsonl", &b, export.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	out["history"] = b.String()
