@@ -358,9 +358,10 @@ func (s *Server) record(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "record", s.page(title, d))
 }
 
-// captures reads the latest good capture of each URL keep accepts.
+// captures reads the latest good capture of each URL keep accepts, writing
+// nothing: files a crashed crawl left open wait for the next crawl.
 func (s *Server) captures(ctx context.Context, keep func(string) bool, fn func(warc.Capture) error) error {
-	return warc.ReadLatest(ctx, s.cfg.WARC, keep, fn)
+	return warc.ReadLatestAsIs(ctx, s.cfg.WARC, keep, fn)
 }
 
 // oneCapture finds the latest good capture of u.

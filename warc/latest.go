@@ -35,6 +35,13 @@ func ReadLatest(ctx context.Context, dir string, keep func(url string) bool, fn 
 	if _, err := recoverOpen(ctx, dir); err != nil {
 		return fmt.Errorf("read %s: %w", dir, err)
 	}
+	return ReadLatestAsIs(ctx, dir, keep, fn)
+}
+
+// ReadLatestAsIs is ReadLatest for a reader that must write nothing (harvest
+// serve): files a crashed writer left open are not finished, and their
+// captures are not read, until a crawl or `harvest warc index` finishes them.
+func ReadLatestAsIs(ctx context.Context, dir string, keep func(url string) bool, fn func(Capture) error) error {
 	entries, err := loadIndexes(dir)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", dir, err)

@@ -68,3 +68,34 @@ func TestRecoverLeavesALiveWriterAlone(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// ReadLatestAsIs (harvest serve's reader) writes nothing: a file a dead
+// writer left open stays as it was, and is not read, until a crawl or
+// `harvest warc index` finishes it; ReadLatest finishes it first.
+func TestReadLatestAsIsLeavesADeadWritersFile(t *testing.T) {
+	dir := t.TempDir()
+	w := mustOpen(t, Options{Dir: dir})
+	if err := w.Write(exchange("http://h/a", plain(page(1, 4<<10)))); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	open := filepath.Join(dir, w.name+openSuffix)
+	w.file.Close() // the process dies
+	before, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	if err := ReadLatestAsIs(context.Background(), dir, nil, func(Capture) error { n++; return nil }); err != nil || n != 0 {
+		t.Fatalf("as is: %d captures, %v; want none", n, err)
+	}
+	after, _ := os.ReadDir(dir)
+	if _, err := os.Stat(open); err != nil || len(after) != len(before) {
+		t.Errorf("ReadLatestAsIs changed the directory: %v, %d entries before, %d after", err, len(before), len(after))
+	}
+	if err := ReadLatest(context.Background(), dir, nil, func(Capture) error { n++; return nil }); err != nil || n != 1 {
+		t.Errorf("ReadLatest: %d captures, %v; want the recovered one", n, err)
+	}
+}
