@@ -186,6 +186,7 @@ type searchData struct {
 	JSON     string
 	Details  bool // document pages are stored: the facet filters and the downloads with details
 	CSVD     string
+	CSVSafe  string // the CSV for a spreadsheet (export --spreadsheet-safe)
 	JSOND    string
 }
 
@@ -221,6 +222,9 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Unranked = f.Text != "" && (f.Sort == "" || f.Sort == store.SortRelevance) && d.Result.FullText && !d.Result.Ranked
 	d.CSV, d.JSON = f.URL("search.csv", 0), f.URL("search.json", 0)
+	safe := f.values()
+	safe.Set("safe", "1")
+	d.CSVSafe = "/search.csv?" + safe.Encode()
 	if n, err := s.cfg.DB.DocumentCount(r.Context()); err == nil && n > 0 {
 		d.Details = true
 		v := f.values()
@@ -260,10 +264,13 @@ func (s *Server) download(format string) http.HandlerFunc {
 			name += "-details"
 		}
 		h.Set("Content-Disposition", `attachment; filename="`+name+`.`+format+`"`)
+		// safe=1: text cells that a spreadsheet would run as a formula
+		// are prefixed with ' (export --spreadsheet-safe).
+		opt := export.Options{SpreadsheetSafe: r.URL.Query().Get("safe") == "1"}
 		if details {
-			_, err = export.WriteDetails(ctx, detailSource{s.cfg.DB, f.SearchQuery}, format, w, export.Options{})
+			_, err = export.WriteDetails(ctx, detailSource{s.cfg.DB, f.SearchQuery}, format, w, opt)
 		} else {
-			_, err = export.WriteRecords(ctx, recordSource{s.cfg.DB, f.SearchQuery}, format, w, export.Options{})
+			_, err = export.WriteRecords(ctx, recordSource{s.cfg.DB, f.SearchQuery}, format, w, opt)
 		}
 		if err != nil && !errors.Is(err, context.Canceled) {
 			// The status may be sent; the log says what broke off.

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -64,7 +65,7 @@ func newFixture(t *testing.T) *fixture {
 	recs := []harvest.Record{
 		{URL: "http://archive.example/document/1", Title: scriptTitle, Date: "1956-10-23", DateText: "October 23, 1956", Summary: hostileSum},
 		{URL: "http://archive.example/document/2", Title: attrTitle, Date: "1957", DateText: "1957", Summary: "An ordinary summary about the treaty"},
-		{URL: "http://archive.example/document/3", Title: quoteTitle, Date: "1962-10", DateText: "October 1962", Summary: "Cuba"},
+		{URL: "http://archive.example/document/3", Title: quoteTitle, Date: "1962-10", DateText: "October 1962", Summary: formulaSum},
 		{URL: "http://archive.example/document/4", Title: longTitle, Date: "", DateText: "n.d.", Summary: strings.Repeat("x", 50000)},
 		{URL: jsURL, Title: "A record whose URL is a script", Date: "1958", Summary: "treaty"},
 	}
@@ -301,6 +302,27 @@ func hostile(t *testing.T, body string) {
 	for _, bad := range []string{"<img", "<iframe", "<style", "<b>Retitled", `onmouseover='`, `href="javascript:`} {
 		if strings.Contains(body, bad) {
 			t.Errorf("page holds %q unescaped", bad)
+		}
+	}
+}
+
+// formulaSum is a summary a spreadsheet would run as a formula.
+const formulaSum = `=HYPERLINK("http://evil.example","Cuba")`
+
+// The CSV for a spreadsheet (safe=1) prefixes what a spreadsheet would run;
+// the plain CSV keeps the data verbatim, as export does.
+func TestDownloadForASpreadsheet(t *testing.T) {
+	f := newFixture(t)
+	s := f.server(t, false, false)
+	_, page := get(t, s, "/search?q=cuba")
+	if !strings.Contains(page, "safe=1") {
+		t.Errorf("the search page offers no CSV for a spreadsheet")
+	}
+	for target, want := range map[string]string{"/search.csv?q=cuba": formulaSum, "/search.csv?q=cuba&safe=1": "'" + formulaSum} {
+		_, body := get(t, s, target)
+		rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+		if err != nil || len(rows) != 2 || !slices.Contains(rows[1], want) {
+			t.Errorf("%s: %q, %v; want a cell %q", target, rows, err, want)
 		}
 	}
 }
