@@ -33,6 +33,7 @@ import (
 	"os/signal"
 	"runtime/pprof"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -63,9 +64,9 @@ func main() {
 	ctx, cancel := context.WithCancel(context.Background())
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	var got os.Signal
+	var got atomic.Value // the os.Signal that stopped the run, if one did
 	go func() {
-		got = <-sigs
+		got.Store(<-sigs)
 		cancel()
 		signal.Stop(sigs) // a second Ctrl-C kills at once
 	}()
@@ -75,7 +76,8 @@ func main() {
 	stopProfile()
 	cancel()
 	peakrss.WriteIfAsked()
-	os.Exit(exitCode(err, got, m.sayError))
+	sig, _ := got.Load().(os.Signal)
+	os.Exit(exitCode(err, sig, m.sayError))
 }
 
 // startProfile writes a CPU profile to path (from HARVEST_CPUPROFILE) until
