@@ -60,6 +60,11 @@ type Run struct {
 
 // Runs lists the runs, oldest first.
 func (db *DB) Runs(ctx context.Context) ([]Run, error) {
+	return db.runs(ctx, "ORDER BY id", nil)
+}
+
+// runs reads the runs in the order (and limit) that tail gives.
+func (db *DB) runs(ctx context.Context, tail string, args []any) ([]Run, error) {
 	// A database read as it is (OpenReadOnly) may predate the records column.
 	records := "0"
 	var has int
@@ -68,7 +73,7 @@ func (db *DB) Runs(ctx context.Context) ([]Run, error) {
 	}
 	rows, err := db.db.QueryContext(ctx, `SELECT id, start_url, started_at, COALESCE(finished_at, ''), pages, requests, records_new,
 		records_updated, records_unchanged, failed_pages, COALESCE(total_reported, 0), outcome, message,
-		mode, not_modified, records_gone, repaired_pages, `+records+` FROM runs ORDER BY id`)
+		mode, not_modified, records_gone, repaired_pages, `+records+` FROM runs `+tail, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read runs: %w", err)
 	}

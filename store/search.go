@@ -722,25 +722,7 @@ func (db *DB) Overview(ctx context.Context, runs, failed int) (Overview, error) 
 
 // lastRuns lists the newest n runs, newest first.
 func (db *DB) lastRuns(ctx context.Context, n int) ([]Run, error) {
-	var out []Run
-	err := db.each(ctx, `SELECT id, start_url, started_at, COALESCE(finished_at, ''), pages, requests, records_new,
-		records_updated, records_unchanged, failed_pages, COALESCE(total_reported, 0), outcome, message,
-		mode, not_modified, records_gone, repaired_pages FROM runs ORDER BY id DESC LIMIT ?`, []any{n}, func(rows *sql.Rows) error {
-		var r Run
-		var start, end string
-		if err := rows.Scan(&r.ID, &r.StartURL, &start, &end, &r.Pages, &r.Requests, &r.New, &r.Updated, &r.Unchanged,
-			&r.FailedPages, &r.TotalReported, &r.Outcome, &r.Message, &r.Mode, &r.NotModified, &r.Gone, &r.Repaired); err != nil {
-			return err
-		}
-		r.StartedAt, _ = time.Parse(time.RFC3339, start)
-		r.EndedAt, _ = time.Parse(time.RFC3339, end)
-		out = append(out, r)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read runs: %w", err)
-	}
-	return out, nil
+	return db.runs(ctx, "ORDER BY id DESC LIMIT ?", []any{n})
 }
 
 // Progress is how far an unfinished run has got, read from its walk's
