@@ -94,11 +94,11 @@ func indexLoaded(ctx context.Context, tx *sql.Tx) error {
 		return err
 	}
 	defer fts.Close()
-	terms, err := tx.PrepareContext(ctx, termsAddSQL)
+	add, err := tx.PrepareContext(ctx, termsAddSQL)
 	if err != nil {
 		return err
 	}
-	defer terms.Close()
+	defer add.Close()
 	after := ""
 	for {
 		var docs []harvest.Document
@@ -130,18 +130,14 @@ func indexLoaded(ctx context.Context, tx *sql.Tx) error {
 		if len(docs) == 0 {
 			return nil
 		}
-		for _, d := range docs {
-			for _, t := range facetTerms(d) {
-				if _, err := terms.ExecContext(ctx, d.URL, t[0], t[1]); err != nil {
-					return err
-				}
-			}
-		}
-		batch, err := detailsBatch(docs)
+		details, terms, err := indexBatches(docs)
 		if err != nil {
 			return err
 		}
-		if _, err := fts.ExecContext(ctx, batch); err != nil {
+		if _, err := add.ExecContext(ctx, terms); err != nil {
+			return err
+		}
+		if _, err := fts.ExecContext(ctx, details); err != nil {
 			return err
 		}
 		after = docs[len(docs)-1].URL

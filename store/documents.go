@@ -66,6 +66,7 @@ func (db *DB) SaveDocuments(ctx context.Context, docs []harvest.DocumentResult) 
 	now := db.now()
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		var changed []harvest.Document // pages whose search details change
+		var stale []string             // of those, the ones with terms stored
 		for _, r := range docs {
 			d := r.Document
 			var err error
@@ -107,15 +108,17 @@ func (db *DB) SaveDocuments(ctx context.Context, docs []harvest.DocumentResult) 
 					d.URL, d.FetchURL, d.NodeID, d.Title, d.Date, d.DateText, d.Summary, string(fields), string(texts), string(links),
 					d.Status, r.ETag, r.LastModified, r.ListingHash, r.WalkID, at)
 				if err == nil && !same {
-					err = db.indexTerms(ctx, tx, d, fresh)
 					changed = append(changed, d)
+					if !fresh {
+						stale = append(stale, d.URL)
+					}
 				}
 			}
 			if err != nil {
 				return fmt.Errorf("save document %s: %w", d.URL, err)
 			}
 		}
-		return db.indexDetails(ctx, tx, changed)
+		return db.index(ctx, tx, changed, stale)
 	})
 	return err
 }

@@ -68,34 +68,50 @@ func facetTerms(d harvest.Document) [][2]string {
 	return out
 }
 
-// indexDetails writes the details of the saved document pages into their
-// records' full-text rows, within tx, in one statement: the full-text index
-// flushes what it holds at the end of every statement that writes it, so a
-// statement per page would leave a segment per page to merge.
-func (db *DB) indexDetails(ctx context.Context, tx *sql.Tx, docs []harvest.Document) error {
+// index writes the search details and facet terms of the saved document
+// pages docs into the index, within tx, replacing the terms of those in
+// stale. It runs one statement of each kind for the whole group: the
+// full-text index flushes at the end of every statement that writes it, and
+// a statement per term costs more than its row.
+func (db *DB) index(ctx context.Context, tx *sql.Tx, docs []harvest.Document, stale []string) error {
 	if len(docs) == 0 {
 		return nil
 	}
-	batch, err := detailsBatch(docs)
+	details, terms, err := indexBatches(docs)
 	if err != nil {
 		return fmt.Errorf("index documents: %w", err)
 	}
-	if _, err := tx.StmtContext(ctx, db.stmts.ftsDetails).ExecContext(ctx, batch); err != nil {
+	if len(stale) > 0 {
+		urls, err := json.Marshal(stale)
+		if err != nil {
+			return fmt.Errorf("index documents: %w", err)
+		}
+		if _, err := tx.StmtContext(ctx, db.stmts.termsDel).ExecContext(ctx, string(urls)); err != nil {
+			return fmt.Errorf("index documents: %w", err)
+		}
+	}
+	if _, err := tx.StmtContext(ctx, db.stmts.termsAdd).ExecContext(ctx, terms); err != nil {
+		return fmt.Errorf("index documents: %w", err)
+	}
+	if _, err := tx.StmtContext(ctx, db.stmts.ftsDetails).ExecContext(ctx, details); err != nil {
 		return fmt.Errorf("index documents: %w", err)
 	}
 	return nil
 }
 
-// detailsBatch is the JSON array that ftsDetailsSQL takes: each page's URL
-// and details, a page given twice with its last.
-func detailsBatch(docs []harvest.Document) (string, error) {
+// indexBatches makes the JSON arrays that ftsDetailsSQL and termsAddSQL
+// take: each page's URL and details, and each (URL, facet, value) once; a
+// page given twice counts with its last.
+func indexBatches(docs []harvest.Document) (details, terms string, err error) {
 	type row struct {
 		URL     string `json:"u"`
 		Details string `json:"d"`
 	}
 	rows := make([]row, 0, len(docs))
+	last := make(map[string]harvest.Document, len(docs))
 	at := make(map[string]int, len(docs))
 	for _, d := range docs {
+		last[d.URL] = d
 		if i, ok := at[d.URL]; ok {
 			rows[i].Details = detailsText(d)
 			continue
@@ -103,34 +119,30 @@ func detailsBatch(docs []harvest.Document) (string, error) {
 		at[d.URL] = len(rows)
 		rows = append(rows, row{d.URL, detailsText(d)})
 	}
+	var ts [][3]string
+	for _, r := range rows {
+		for _, t := range facetTerms(last[r.URL]) {
+			ts = append(ts, [3]string{r.URL, t[0], t[1]})
+		}
+	}
+	if ts == nil {
+		ts = [][3]string{}
+	}
 	b, err := json.Marshal(rows)
-	return string(b), err
+	if err != nil {
+		return "", "", err
+	}
+	c, err := json.Marshal(ts)
+	return string(b), string(c), err
 }
 
-// indexTerms replaces a saved document page's facet terms, within tx.
-// fresh says the page had no terms before (its first good save), so none
-// are deleted.
-func (db *DB) indexTerms(ctx context.Context, tx *sql.Tx, d harvest.Document, fresh bool) error {
-	if !fresh {
-		if _, err := tx.StmtContext(ctx, db.stmts.termsDel).ExecContext(ctx, d.URL); err != nil {
-			return fmt.Errorf("index document %s: %w", d.URL, err)
-		}
-	}
-	ins := tx.StmtContext(ctx, db.stmts.termsAdd)
-	for _, t := range facetTerms(d) {
-		if _, err := ins.ExecContext(ctx, d.URL, t[0], t[1]); err != nil {
-			return fmt.Errorf("index document %s: %w", d.URL, err)
-		}
-	}
-	return nil
-}
-
-// Statements of indexDetails, indexTerms and of SaveDocuments' look at the stored
+// Statements of index and of SaveDocuments' look at the stored
 // page (migration 0011 leaves them to the store), prepared at Open.
 const (
 	docIndexedSQL = `SELECT ok, summary, fields, texts FROM documents WHERE url = ?`
 	ftsDetailsSQL = `UPDATE records_fts SET details = j.value ->> '$.d'
 		FROM json_each(?) j JOIN records r ON r.url = j.value ->> '$.u' WHERE records_fts.rowid = r.rowid`
-	termsDelSQL = `DELETE FROM document_terms WHERE url = ?`
-	termsAddSQL = `INSERT OR IGNORE INTO document_terms (url, facet, value) VALUES (?, ?, ?)`
+	termsDelSQL = `DELETE FROM document_terms WHERE url IN (SELECT value FROM json_each(?))`
+	termsAddSQL = `INSERT OR IGNORE INTO document_terms (url, facet, value)
+		SELECT j.value ->> '$[0]', j.value ->> '$[1]', j.value ->> '$[2]' FROM json_each(?) j`
 )
