@@ -134,21 +134,5 @@ func (w *Writer) WriteSpooled(ex Exchange, response io.ReaderAt, size int64) err
 		}
 	}
 	written = true
-	w.stats.Bytes += w.out.n - start
-	e.Offset = strconv.FormatInt(off, 10)
-	e.Length = strconv.FormatInt(w.out.n-off, 10)
-	e.Filename = w.name
-	w.entries = append(w.entries, e)
-	w.stats.Exchanges++
-	if revisit {
-		w.stats.Revisits++
-	} else {
-		w.stats.Responses++
-	}
-	if w.out.n > w.opts.MaxSize {
-		if err := w.finish(); err != nil {
-			return fmt.Errorf("write exchange %s: %w", ex.URL, err)
-		}
-	}
-	return nil
+	return w.recorded(ex.URL, e, start, off, revisit)
 }

@@ -239,8 +239,14 @@ func (w *Writer) Write(ex Exchange) error {
 		return fmt.Errorf("write exchange %s to %s: %w", ex.URL, w.name, err)
 	}
 	written = true
+	return w.recorded(ex.URL, e, start, start+int64(split), revisit)
+}
+
+// recorded accounts for an exchange just written from start, its response
+// (or revisit) record from off: the index entry, the statistics, and the
+// file's rotation once it passes MaxSize. w.mu is held.
+func (w *Writer) recorded(url string, e entry, start, off int64, revisit bool) error {
 	w.stats.Bytes += w.out.n - start
-	off := start + int64(split)
 	e.Offset = strconv.FormatInt(off, 10)
 	e.Length = strconv.FormatInt(w.out.n-off, 10)
 	e.Filename = w.name
@@ -253,7 +259,7 @@ func (w *Writer) Write(ex Exchange) error {
 	}
 	if w.out.n > w.opts.MaxSize {
 		if err := w.finish(); err != nil {
-			return fmt.Errorf("write exchange %s: %w", ex.URL, err)
+			return fmt.Errorf("write exchange %s: %w", url, err)
 		}
 	}
 	return nil
