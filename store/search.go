@@ -681,40 +681,16 @@ func (db *DB) Overview(ctx context.Context, runs, failed int) (Overview, error) 
 	if err := db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM records WHERE gone_at IS NOT NULL`).Scan(&o.Gone); err != nil {
 		return o, fmt.Errorf("overview: gone: %w", err)
 	}
-	err = db.each(ctx, `SELECT COALESCE(w.listing, w.start_url), COALESCE(w.total, 0), w.finished_at,
-		(SELECT COUNT(*) FROM records r WHERE r.last_walk = w.id)
-		FROM walks w WHERE w.kind = 'full' AND w.finished_at IS NOT NULL
-		AND w.id = (SELECT MAX(id) FROM walks v WHERE v.kind = 'full' AND v.finished_at IS NOT NULL AND COALESCE(v.listing, v.start_url) = COALESCE(w.listing, w.start_url))
-		ORDER BY w.id`, nil, func(rows *sql.Rows) error {
-		var l ListingStats
-		var fin string
-		if err := rows.Scan(&l.Listing, &l.Total, &fin, &l.Seen); err != nil {
-			return err
-		}
-		l.FinishedAt, _ = time.Parse(time.RFC3339, fin)
-		o.Listings = append(o.Listings, l)
-		return nil
-	})
-	if err != nil {
+	if o.Listings, err = db.listings(ctx); err != nil {
 		return o, fmt.Errorf("overview: listings: %w", err)
 	}
 	if o.Runs, err = db.lastRuns(ctx, runs); err != nil {
 		return o, fmt.Errorf("overview: %w", err)
 	}
-	const failedFrom = ` FROM frontier f JOIN walks w ON w.id = f.walk_id WHERE w.finished_at IS NULL AND f.state IN ('failed', 'skipped')`
 	if err := db.db.QueryRowContext(ctx, `SELECT COUNT(*)`+failedFrom).Scan(&o.FailedTotal); err != nil {
 		return o, fmt.Errorf("overview: failed pages: %w", err)
 	}
-	err = db.each(ctx, `SELECT f.url, f.state, COALESCE(f.status, 0), COALESCE(f.error, '')`+failedFrom+` ORDER BY f.walk_id, f.seq LIMIT ?`,
-		[]any{failed}, func(rows *sql.Rows) error {
-			var f FailedPage
-			if err := rows.Scan(&f.URL, &f.State, &f.Status, &f.Error); err != nil {
-				return err
-			}
-			o.FailedPages = append(o.FailedPages, f)
-			return nil
-		})
-	if err != nil {
+	if o.FailedPages, err = db.failedPages(ctx, failed); err != nil {
 		return o, fmt.Errorf("overview: failed pages: %w", err)
 	}
 	return o, nil
