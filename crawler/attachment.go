@@ -132,15 +132,8 @@ func isHTML(ct string) bool {
 // written, once the failure is recorded; each attachment is stored before
 // going on, so that a file in place is in the manifest before the next.
 func (h attachmentHandler) judge(ctx context.Context, r *result) ([]task, error) {
-	if ctx.Err() != nil && r.err != nil {
-		return nil, ctx.Err()
-	}
-	if errors.Is(r.err, harvest.ErrChallenge) || errors.Is(r.err, fetch.ErrCapture) {
-		if err := h.failed(ctx, *r); err != nil {
-			return nil, err
-		}
-		h.f.Halt()
-		return nil, r.err
+	if err := h.stopOn(ctx, r, h.failed); err != nil {
+		return nil, err
 	}
 	r.saveNow = true
 	return nil, nil

@@ -110,17 +110,25 @@ func parseDocument(body []byte, u string, p parser.Profile) (doc harvest.Documen
 // access: every further request would meet it), once the page's failure is
 // recorded; a document page leads nowhere else.
 func (h documentHandler) judge(ctx context.Context, r *result) ([]task, error) {
+	return nil, h.stopOn(ctx, r, h.failed)
+}
+
+// stopOn is the judgement of the kinds that keep their own results
+// (document pages, attachments): an interrupted run's failure is the
+// interruption; a bot challenge or a capture that cannot be written halts
+// the client and stops the run, once failed has recorded the page.
+func (c *crawl) stopOn(ctx context.Context, r *result, failed func(context.Context, result) error) error {
 	if ctx.Err() != nil && r.err != nil {
-		return nil, ctx.Err()
+		return ctx.Err()
 	}
 	if errors.Is(r.err, harvest.ErrChallenge) || errors.Is(r.err, fetch.ErrCapture) {
-		if err := h.failed(ctx, *r); err != nil {
-			return nil, err
+		if err := failed(ctx, *r); err != nil {
+			return err
 		}
-		h.f.Halt()
-		return nil, r.err
+		c.f.Halt()
+		return r.err
 	}
-	return nil, nil
+	return nil
 }
 
 func (h documentHandler) stored(r result, cnt harvest.Counts) {}
