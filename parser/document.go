@@ -233,17 +233,7 @@ func ParseDocument(body []byte, pageURL string, p Profile) (harvest.Document, er
 	if err != nil {
 		return doc, fmt.Errorf("document %s: parse html: %w", pageURL, err)
 	}
-	if b := cascadia.Query(root, baseSel); b != nil {
-		if href, _ := hasClassOrAttr(b, "href"); href != "" {
-			if u, err := base.Parse(href); err == nil && u.IsAbs() {
-				base = u
-			}
-		}
-	}
-	bodyNode := cascadia.Query(root, bodySel)
-	if bodyNode == nil {
-		bodyNode = root
-	}
+	base, bodyNode := baseAndBody(root, base)
 	s := p.docSels
 	r := docReader{base: base, sels: s, labels: s.labels}
 

@@ -48,18 +48,7 @@ func parseListing(body []byte, pageURL string, p Profile, col *collector) (harve
 		return page, fmt.Errorf("listing %s: parse html: %w", pageURL, err)
 	}
 	root := doc.Get(0)
-	if b := cascadia.Query(root, baseSel); b != nil {
-		// Links resolve against <base href> when the page sets one.
-		if href, _ := hasClassOrAttr(b, "href"); href != "" {
-			if u, err := base.Parse(href); err == nil && u.IsAbs() {
-				base = u
-			}
-		}
-	}
-	bodyNode := cascadia.Query(root, bodySel)
-	if bodyNode == nil {
-		bodyNode = root
-	}
+	base, bodyNode := baseAndBody(root, base)
 	text := nodeText(bodyNode, nil)
 	page.Window = parseWindow(text)
 	page.Next = findNext(root, base, pageBase, page.Window, p)
@@ -722,4 +711,22 @@ func snippet(s string) string {
 		return string(r[:60]) + "…"
 	}
 	return s
+}
+
+// baseAndBody returns what a page's links resolve against — its <base href>
+// when it sets an absolute one, else base — and its <body> (root when it
+// has none).
+func baseAndBody(root *html.Node, base *url.URL) (*url.URL, *html.Node) {
+	if b := cascadia.Query(root, baseSel); b != nil {
+		if href, _ := hasClassOrAttr(b, "href"); href != "" {
+			if u, err := base.Parse(href); err == nil && u.IsAbs() {
+				base = u
+			}
+		}
+	}
+	body := cascadia.Query(root, bodySel)
+	if body == nil {
+		body = root
+	}
+	return base, body
 }
